@@ -1,0 +1,1 @@
+"""LocalGrid: local smart meter and OpenTherm boiler integration."""
