@@ -1,0 +1,373 @@
+"""DLMS DATA-NOTIFICATION decoding: plaintext APDU -> Payload of normalised readings.
+
+`0F <long-invoke-id u32> <date-time: 00 | 0C+12 | 09 0C+12> <one A-XDR Data element>`.
+The Data element is read in whichever of the five payload layouts it uses:
+
+1. flat `[OBIS, value, {scaler, unit}]...`, optionally a date-time first and a meter
+   number last without OBIS (Netz NÖ Kaifa, Sagemcom T210-D);
+2. nested `{OBIS, value[, {scaler, unit}]}` structures (Kaifa AT, Aidon, Iskra);
+3. flat `[OBIS, value]` pairs with implicit units (L+G E450, Kamstrup);
+4. a push-object list first, then the values in its order (Swiss VSE 2026);
+5. positional lists without OBIS codes, matched against `layouts.POSITIONAL_LAYOUTS`.
+
+Layouts 1-3 are one walk (OBIS codes may come flat or nested, scaler/unit optional);
+implicit units come from `layouts.IMPLICIT_EXPONENTS` by maker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import TypeIs
+
+from . import axdr, obis
+from .axdr import CENTRAL_EUROPE, Value
+from .layouts import IMPLICIT_EXPONENTS, POSITIONAL_LAYOUTS, PositionalLayout
+from .model import Payload, Reading
+
+DATA_NOTIFICATION = 0x0F
+CLOCK = "0-0:1.0.0"
+METER_NUMBER = "0-0:96.1.0"
+type Scaling = tuple[str, int]  # normalised unit, power of ten
+# Which identifier becomes Payload.meter_id, best first: the serial printed on the meter
+# (96.1.0, Kamstrup 0.0.5), then the logical device name, then the utility's id.
+METER_ID_CODES = ("0-0:96.1.0", "1-1:0.0.5", "1-0:0.0.5", "0-0:42.0.0", "0-0:96.1.1")
+LIST_VERSION = "1-0:0.2.129"  # NVE list version id, e.g. Kamstrup_V0001, AIDON_V0001
+# Identifiers that name the maker in their first three letters.
+MAKER_CODES = ("0-0:42.0.0", "1-1:0.2.129", "1-0:0.2.129")
+
+
+class ApduError(ValueError):
+    """The bytes are not a valid plaintext DLMS APDU (corrupt, or decrypted with a wrong key)."""
+
+
+class UnsupportedLayoutError(ApduError):
+    """A valid DATA-NOTIFICATION whose payload layout is not known."""
+
+
+def decode_apdu(
+    apdu: bytes | memoryview,
+    *,
+    system_title: bytes | None = None,
+    local_zone: tzinfo = CENTRAL_EUROPE,
+) -> Payload:
+    """Decode one plaintext DATA-NOTIFICATION APDU.
+
+    `system_title` (from the ciphering header) names the maker when the payload does
+    not; `local_zone` reads date-times whose deviation is unspecified.
+    Raises ApduError (UnsupportedLayoutError for a valid APDU of an unknown layout).
+    """
+    buf = bytes(apdu)
+    size = len(buf)
+    if size < 7 or buf[0] != DATA_NOTIFICATION:
+        raise ApduError("not a DATA-NOTIFICATION APDU")
+    tag = buf[5]
+    timestamp: datetime | None = None
+    if tag == 0x00:
+        pos = 6
+    elif tag == 0x0C and size >= 18:
+        timestamp = axdr.parse_datetime(buf, 6, local_zone)
+        pos = 18
+    elif tag == 0x09 and buf[6] == 0x0C and size >= 19:
+        timestamp = axdr.parse_datetime(buf, 7, local_zone)
+        pos = 19
+    elif tag == 0x09 and buf[6] == 0x00:
+        pos = 7
+    else:
+        raise ApduError(f"bad date-time field {tag:#04x} in the notification header")
+    try:
+        body, end = axdr.decode(buf, pos, size)
+    except axdr.AxdrError as err:
+        raise ApduError(str(err)) from None
+    if end != size:
+        raise ApduError(f"{size - end} bytes of garbage after the notification body")
+    maker = system_title[:3].decode("latin-1").upper() if system_title else ""
+    return _interpret(body, timestamp, maker, local_zone)
+
+
+def _interpret(body: Value, timestamp: datetime | None, maker: str, zone: tzinfo) -> Payload:
+    if not isinstance(body, list) or not body:
+        raise UnsupportedLayoutError(f"notification body is {_kinds(body)}, not a list")
+    values: dict[str, Reading] = {}
+    first = body[0]
+    if isinstance(first, list) and first and _is_capture(first[0]):
+        _push_list(first, body, values, maker, zone)
+    elif (match := _positional_layout(body)) is not None:
+        _positional(match[1], body, values, zone)
+    else:
+        _obis_walk(body, values, maker, zone)
+    if not values:
+        raise UnsupportedLayoutError(f"no known layout for a body of kinds {_kinds(body)}")
+    if timestamp is None:
+        clock = values.get(CLOCK)
+        if clock is not None and isinstance(clock.value, datetime):
+            timestamp = clock.value
+    return Payload(values, timestamp, _meter_id(values))
+
+
+def _meter_id(values: dict[str, Reading]) -> str | None:
+    for code in METER_ID_CODES:
+        reading = values.get(code)
+        if reading is not None and isinstance(reading.value, str) and reading.value:
+            return reading.value
+    return None
+
+
+# ---- layouts 1-3: OBIS codes flat or nested, scaler/unit optional ----------------------
+
+
+def _obis_walk(body: list[Value], values: dict[str, Reading], maker: str, zone: tzinfo) -> None:
+    entries: list[tuple[str, Value, Scaling | None]] = []
+    strays: list[tuple[int, Value]] = []
+    implicit = False  # some value comes without scaler/unit: its maker decides
+    count = len(body)
+    i = 0
+    while i < count:
+        item = body[i]
+        if type(item) is list:
+            head = item[0] if 2 <= len(item) <= 3 else None
+            if type(head) is bytes and len(head) == 6 and head[0] <= 15:  # see _is_obis
+                scaling = _scaling(item[2]) if len(item) == 3 else None
+                implicit = implicit or scaling is None
+                entries.append((_CODES.get(head) or _code(head), item[1], scaling))
+            else:
+                strays.append((i, item))
+            i += 1
+        elif i + 1 < count and type(item) is bytes and len(item) == 6 and item[0] <= 15:
+            scaling = _scaling(body[i + 2]) if i + 2 < count else None
+            implicit = implicit or scaling is None
+            entries.append((_CODES.get(item) or _code(item), body[i + 1], scaling))
+            i += 3 if scaling is not None else 2
+        else:
+            strays.append((i, item))
+            i += 1
+    if not entries:
+        return
+    # A list may open with its version id without OBIS (Kamstrup_V0001): it names the maker.
+    first = body[0]
+    if type(first) is str or (type(first) is bytes and _printable(first)):
+        entries.insert(0, (LIST_VERSION, first, None))
+        strays.pop(0)
+    if implicit:
+        maker = _maker(entries) or maker
+    scale = obis.scale
+    for code, value, scaling in entries:
+        if type(value) is int:  # the common case, inline
+            unit, exponent = scaling or _implicit(code, maker)
+            values[code] = Reading(scale(value, exponent), unit)
+            continue
+        reading = _reading(code, value, scaling, maker, zone)
+        if reading is not None:
+            values[code] = reading
+    # Layout 1 leaves the date-time first and the meter number last without OBIS.
+    for index, item in strays:
+        if type(item) is bytes and axdr.is_datetime(item) and index == 0:
+            reading = _datetime_reading(item, zone)
+            if reading is not None:
+                values.setdefault(CLOCK, reading)
+        elif index == count - 1 and isinstance(item, bytes | str) and item:
+            values.setdefault(METER_NUMBER, Reading(_text(item)))
+
+
+def _maker(entries: list[tuple[str, Value, Scaling | None]]) -> str:
+    for code, value, _scaling in entries:
+        if code in MAKER_CODES and isinstance(value, bytes | str) and len(value) >= 3:
+            return _text(value)[:3].upper()
+    return ""
+
+
+def _is_obis(item: Value) -> TypeIs[bytes]:
+    # A is 0..15 by IEC 62056-6-1; this also keeps 6-character ASCII ids ("160456") out.
+    return type(item) is bytes and len(item) == 6 and item[0] <= 15
+
+
+def _scaling(item: Value) -> Scaling | None:
+    """{scaler i8, unit enum} -> (normalised unit, power of ten); None for anything else."""
+    if type(item) is list and len(item) == 2:
+        scaler, unit = item
+        if type(scaler) is int and type(unit) is int and -128 <= scaler <= 127:
+            return obis.dlms_scaling(unit, scaler)
+    return None
+
+
+_CODES: dict[bytes, str] = {}
+
+
+def _code(raw: bytes) -> str:
+    """`A-B:C.D.E` for a 6-byte OBIS code (`*F` appended when F is not 255)."""
+    code = _CODES.get(raw)
+    if code is None:
+        a, b, c, d, e, f = raw
+        code = f"{a}-{b}:{c}.{d}.{e}" if f == 255 else f"{a}-{b}:{c}.{d}.{e}*{f}"
+        if len(_CODES) < 4096:
+            _CODES[raw] = code
+    return code
+
+
+# ---- values -----------------------------------------------------------------------------
+
+
+def _reading(
+    code: str, value: Value, scaling: Scaling | None, maker: str, zone: tzinfo
+) -> Reading | None:
+    if type(value) is int or type(value) is float:
+        unit, exponent = scaling or _implicit(code, maker)
+        return Reading(obis.scale(value, exponent), unit)
+    if isinstance(value, bytes):
+        if len(value) == 12 and not _printable(value) and axdr.is_datetime(value):
+            return _datetime_reading(value, zone)
+        return Reading(_text(value))
+    if isinstance(value, str):
+        return Reading(value)
+    if isinstance(value, bool):
+        return Reading(Decimal(int(value)))
+    return None  # null, nested lists: nothing a user reads
+
+
+_IMPLICIT: dict[tuple[str, str], tuple[str, int]] = {}
+
+
+def _implicit(code: str, maker: str) -> tuple[str, int]:
+    """Unit and power of ten of a register sent without scaler/unit."""
+    key = (code, maker)
+    found = _IMPLICIT.get(key)
+    if found is None:
+        quantity = obis.lookup(code)
+        wire_unit = obis.WIRE_UNIT_BY_KIND.get(quantity.kind) if quantity else None
+        if quantity is None or wire_unit is None:
+            found = ("", 0)
+        else:
+            exponent = IMPLICIT_EXPONENTS.get(maker, {}).get(quantity.kind, 0)
+            found = obis.dlms_scaling(wire_unit, exponent)
+        if len(_IMPLICIT) < 4096:
+            _IMPLICIT[key] = found
+    return found
+
+
+def _datetime_reading(raw: bytes, zone: tzinfo) -> Reading | None:
+    moment = axdr.parse_datetime(raw, 0, zone)
+    return Reading(moment) if moment is not None else None
+
+
+def _printable(raw: bytes) -> bool:
+    return raw.isascii() and raw.decode("ascii").isprintable()
+
+
+def _text(raw: bytes | str) -> str:
+    """An identifier as text: ASCII as is, binary as upper-case hex."""
+    if isinstance(raw, str):
+        return raw
+    return raw.decode("ascii") if _printable(raw) else raw.hex().upper()
+
+
+# ---- layout 4: push-object list first ---------------------------------------------------
+
+PUSH_SETUP_CLASS = 40
+CLOCK_CLASS = 8
+VALUE_ATTRIBUTE = 2
+
+
+def _is_capture(item: Value) -> bool:
+    """{class u16, OBIS, attribute i8, data-index u16}."""
+    return (
+        type(item) is list
+        and len(item) == 4
+        and type(item[0]) is int
+        and type(item[2]) is int
+        and type(item[1]) is bytes
+        and len(item[1]) == 6
+    )
+
+
+def _push_list(
+    captures: list[Value],
+    body: list[Value],
+    values: dict[str, Reading],
+    maker: str,
+    zone: tzinfo,
+) -> None:
+    if not all(_is_capture(capture) for capture in captures):
+        raise UnsupportedLayoutError("malformed push-object list")
+    # The first capture is usually the push setup's own object list, i.e. body[0].
+    offset = len(captures) - len(body) + 1
+    if offset not in (0, 1):
+        raise UnsupportedLayoutError(
+            f"push-object list names {len(captures)} objects, body has {len(body) - 1} values"
+        )
+    entries: list[tuple[str, Value]] = []
+    for index in range(1, len(body)):
+        capture = captures[index - 1 + offset]
+        assert isinstance(capture, list)  # checked by _is_capture
+        class_id, raw_code, attribute = capture[0], capture[1], capture[2]
+        if class_id == PUSH_SETUP_CLASS or attribute != VALUE_ATTRIBUTE or not _is_obis(raw_code):
+            continue
+        entries.append((_code(raw_code), body[index]))
+    maker = _maker([(code, value, None) for code, value in entries]) or maker
+    for code, value in entries:
+        reading = _reading(code, value, None, maker, zone)
+        if reading is not None:
+            values[code] = reading
+
+
+# ---- layout 5: positional lists -----------------------------------------------------------
+
+# Per layout, what each position becomes: (code, normalised unit, power of ten) or None.
+type Plan = tuple[tuple[str, str, int] | None, ...]
+
+
+def _plan(layout: PositionalLayout) -> Plan:
+    plan: list[tuple[str, str, int] | None] = []
+    for slot in layout.slots:
+        if slot is None:
+            plan.append(None)
+            continue
+        unit, shift = obis.UNIT_NORMALISATION.get(slot.unit, (slot.unit, 0))
+        plan.append((slot.code, unit, slot.exponent + shift))
+    return tuple(plan)
+
+
+_LAYOUTS_BY_LENGTH: dict[int, list[tuple[PositionalLayout, Plan]]] = {}
+for _layout in POSITIONAL_LAYOUTS:
+    _LAYOUTS_BY_LENGTH.setdefault(len(_layout.kinds), []).append((_layout, _plan(_layout)))
+
+
+def _positional_layout(body: list[Value]) -> tuple[PositionalLayout, Plan] | None:
+    for layout, plan in _LAYOUTS_BY_LENGTH.get(len(body), ()):
+        if layout.head is not None and body[0] != layout.head:
+            continue
+        if all(_fits(kind, item) for kind, item in zip(layout.kinds, body, strict=True)):
+            return layout, plan
+    return None
+
+
+def _fits(kind: str, item: Value) -> bool:
+    if kind == "i":
+        return type(item) is int
+    if kind == "o":
+        return type(item) is bytes or type(item) is str
+    if kind == "t":
+        return type(item) is bytes and axdr.is_datetime(item)
+    return True
+
+
+def _positional(plan: Plan, body: list[Value], values: dict[str, Reading], zone: tzinfo) -> None:
+    scale = obis.scale
+    for step, item in zip(plan, body, strict=True):
+        if step is None:
+            continue
+        code, unit, exponent = step
+        if type(item) is int:
+            values[code] = Reading(scale(item, exponent), unit)
+        elif type(item) is bytes:
+            reading = _datetime_reading(item, zone) if code == CLOCK else Reading(_text(item))
+            if reading is not None:
+                values[code] = reading
+        elif type(item) is str:
+            values[code] = Reading(item)
+
+
+def _kinds(body: Value) -> str:
+    """A short description of a body's shape for error messages."""
+    if not isinstance(body, list):
+        return type(body).__name__
+    return "[" + ",".join(type(item).__name__ for item in body[:24]) + "]"

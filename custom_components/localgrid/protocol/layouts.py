@@ -1,0 +1,131 @@
+"""Payload layout knowledge as data: positional lists and implicit units per maker.
+
+Self-describing layouts (OBIS codes on the wire) need no table; these cover what the
+wire leaves out. Sources are public operator documents and captures (see each entry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """What one position of a positional list holds."""
+
+    code: str
+    """Standard OBIS code of the quantity."""
+    exponent: int = 0
+    """The raw integer is in units of 10^exponent x `unit`."""
+    unit: str = ""
+    """Unit as sent (normalised on decoding: Wh -> kWh ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionalLayout:
+    """A list without OBIS codes, recognised by the kinds of its elements."""
+
+    name: str
+    kinds: str
+    """One letter per element: i integer, o string (octet or visible), t 12-byte date-time
+    octet-string, * anything."""
+    slots: tuple[Slot | None, ...]
+    head: bytes | None = None
+    """Element 0 must be exactly these bytes (an OBIS code naming the list)."""
+
+
+_METER_ID = Slot("0-0:96.1.0")
+_CLOCK = Slot("0-0:1.0.0")
+_P_IN, _P_OUT = Slot("1-0:1.7.0", 0, "W"), Slot("1-0:2.7.0", 0, "W")
+_Q_IN, _Q_OUT = Slot("1-0:3.7.0", 0, "var"), Slot("1-0:4.7.0", 0, "var")
+_A_IN, _A_OUT = Slot("1-0:1.8.0", 0, "Wh"), Slot("1-0:2.8.0", 0, "Wh")
+_R_IN, _R_OUT = Slot("1-0:3.8.0", 0, "varh"), Slot("1-0:4.8.0", 0, "varh")
+_PHASE_V = ("1-0:32.7.0", "1-0:52.7.0", "1-0:72.7.0")
+_PHASE_I = ("1-0:31.7.0", "1-0:51.7.0", "1-0:71.7.0")
+
+
+def _volts(exponent: int, phases: int = 3) -> tuple[Slot, ...]:
+    return tuple(Slot(code, exponent, "V") for code in _PHASE_V[:phases])
+
+
+def _amps(exponent: int, phases: int = 3) -> tuple[Slot, ...]:
+    return tuple(Slot(code, exponent, "A") for code in _PHASE_I[:phases])
+
+
+# Norwegian Kaifa (NVE HAN) lists: current in mA, voltage in 0.1 V, energy in Wh.
+_KAIFA_HEAD = (Slot("1-0:0.2.129"), _METER_ID, Slot("0-0:96.1.7"), _P_IN, _P_OUT, _Q_IN, _Q_OUT)
+_KAIFA_ENERGY = (_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT)
+
+POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
+    # Netz Burgenland L+G E450 (amsreader #501): U1-3 [V], I1-3 [0.01 A], P+ P- [W],
+    # A+ A- [Wh], three undocumented registers, meter number.
+    PositionalLayout(
+        "lg_e450_netz_burgenland",
+        "iiiiiiiiiiiiio",
+        (*_volts(0), *_amps(-2), _P_IN, _P_OUT, _A_IN, _A_OUT, None, None, None, _METER_ID),
+    ),
+    # The same E450 list without the three extra registers (Tasmota issue 23027).
+    PositionalLayout(
+        "lg_e450_11",
+        "iiiiiiiiiio",
+        (*_volts(0), *_amps(-2), _P_IN, _P_OUT, _A_IN, _A_OUT, _METER_ID),
+    ),
+    # Wiener Netze L+G E450: clock, A+ A- R+ R- [Wh, varh], P+ P- Q+ Q- [W, var].
+    PositionalLayout(
+        "lg_e450_wiener_netze",
+        "tiiiiiiii",
+        (_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
+    ),
+    # Slovenian IDIS E450 / Iskra AM550 instantaneous list: id, P+ P- Q+ Q-, A+ A- R+ R-.
+    PositionalLayout(
+        "idis_si_list1",
+        "oiiiiiiii",
+        (_METER_ID, _P_IN, _P_OUT, _Q_IN, _Q_OUT, _A_IN, _A_OUT, _R_IN, _R_OUT),
+    ),
+    # Iskraemeco AM550 list named by its push setup 0-6:25.9.0 (Austrian operators):
+    # three header elements, A+ A- R+ R- [Wh, varh], P+ P- [W], two trailing elements.
+    PositionalLayout(
+        "iskra_am550_push_25_9",
+        "o***********",
+        (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, None, None),
+        head=bytes((0, 6, 25, 9, 0, 255)),
+    ),
+    # Norwegian Kaifa list 1 (2 s): active power import only.
+    PositionalLayout("kaifa_no_list1", "i", (_P_IN,)),
+    # Norwegian Kaifa list 2, three-phase and single-phase.
+    PositionalLayout(
+        "kaifa_no_list2_3p",
+        "oooiiiiiiiiii",
+        (*_KAIFA_HEAD, *_amps(-3), *_volts(-1)),
+    ),
+    PositionalLayout(
+        "kaifa_no_list2_1p",
+        "oooiiiiii",
+        (*_KAIFA_HEAD, *_amps(-3, 1), *_volts(-1, 1)),
+    ),
+    # Norwegian Kaifa list 3 (hourly): list 2 plus clock and energy registers.
+    PositionalLayout(
+        "kaifa_no_list3_3p",
+        "oooiiiiiiiiiitiiii",
+        (*_KAIFA_HEAD, *_amps(-3), *_volts(-1), *_KAIFA_ENERGY),
+    ),
+    PositionalLayout(
+        "kaifa_no_list3_1p",
+        "oooiiiiiitiiii",
+        (*_KAIFA_HEAD, *_amps(-3, 1), *_volts(-1, 1), *_KAIFA_ENERGY),
+    ),
+)
+
+# Register values sent with an OBIS code but without scaler/unit: the power of ten the
+# maker uses per quantity kind (default 0: Wh, varh, W, var, V, A as listed in obis.py).
+# Maker = first three letters of the system title, logical device name or list version.
+IMPLICIT_EXPONENTS: Mapping[str, Mapping[str, int]] = {
+    # Kamstrup Omnipower (NVE list, Norway): energy 0.01 kWh, current 0.01 A, voltage 1 V.
+    # Swedish Kamstrup firmware sends energy in Wh: not tellable from the data.
+    "KAM": {"energy": 1, "reactive_energy": 1, "current": -2},
+    # L+G E450 (VSE 2026 push lists): current 0.01 A, voltage 1 V.
+    "LGZ": {"current": -2},
+    # Iskraemeco AM550 (VSE 2026 push lists): voltage 0.1 V, current 0.01 A.
+    "ISK": {"voltage": -1, "current": -2},
+}

@@ -1,0 +1,183 @@
+"""DATA-NOTIFICATION structure: header forms, strictness, and garbage never escaping."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from decimal import Decimal
+import struct
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.localgrid.protocol.cosem import (
+    ApduError,
+    UnsupportedLayoutError,
+    decode_apdu,
+)
+from custom_components.localgrid.protocol.model import Reading
+
+from .corpus import DLMS_IDS, plaintext
+
+BODY = "0202" + "0906" + "0100200700FF" + "1200EC"  # {1-0:32.7.0, 236}
+DT = "07E5091B01092F0F00FF8880"
+
+
+@pytest.mark.parametrize(
+    ("header", "timestamp"),
+    [
+        ("00", None),
+        ("0C" + DT, datetime(2021, 9, 27, 7, 47, 15, tzinfo=UTC)),
+        ("090C" + DT, datetime(2021, 9, 27, 7, 47, 15, tzinfo=UTC)),
+        ("0900", None),
+    ],
+)
+def test_header_date_time_forms(header: str, timestamp: datetime | None) -> None:
+    payload = decode_apdu(bytes.fromhex("0F00000001" + header + BODY))
+    assert payload.timestamp == timestamp
+    assert str(payload.values["1-0:32.7.0"].value) == "236"
+
+
+def test_memoryview_input() -> None:
+    raw = plaintext("at07_kaifa_ma309_salzburgnetz_rawapdu_plain")
+    assert decode_apdu(memoryview(raw)) == decode_apdu(raw)
+
+
+@pytest.mark.parametrize(
+    ("hex_data", "message"),
+    [
+        ("", "not a DATA-NOTIFICATION"),
+        ("C001", "not a DATA-NOTIFICATION"),
+        ("0E00000001" + "00" + BODY, "not a DATA-NOTIFICATION"),
+        ("0F00000001" + "0B" + BODY, "date-time field"),
+        ("0F00000001" + "0905" + BODY, "date-time field"),
+        ("0F00000001" + "00" + BODY + "00", "garbage after"),
+        ("0F00000001" + "00" + BODY[:-2], "past the end"),
+        ("0F00000001" + "00" + "07" + BODY, "unknown data type"),
+    ],
+)
+def test_invalid_apdus(hex_data: str, message: str) -> None:
+    with pytest.raises(ApduError, match=message):
+        decode_apdu(bytes.fromhex(hex_data))
+
+
+def test_unsupported_layout_is_an_apdu_error_subclass() -> None:
+    with pytest.raises(UnsupportedLayoutError):
+        decode_apdu(bytes.fromhex("0F00000001001200EC"))
+    assert issubclass(UnsupportedLayoutError, ApduError)
+    assert issubclass(ApduError, ValueError)
+
+
+def test_obis_with_billing_period_keeps_f() -> None:
+    body = "0202" + "0906" + "0100010800" + "65" + "0600000001"
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert "1-0:1.8.0*101" in payload.values
+
+
+def _decode_or_apdu_error(data: bytes) -> None:
+    with contextlib.suppress(ApduError):
+        decode_apdu(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_raise_only_apdu_error(data: bytes) -> None:
+    _decode_or_apdu_error(data)
+    _decode_or_apdu_error(b"\x0f\x00\x00\x00\x01\x00" + data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(DLMS_IDS), st.data())
+def test_truncations_and_bit_flips_of_real_apdus(sample_id: str, data: st.DataObject) -> None:
+    raw = bytearray(plaintext(sample_id))
+    cut = data.draw(st.integers(0, len(raw) - 1))
+    with pytest.raises(ApduError):
+        decode_apdu(bytes(raw[:cut]))  # every strict prefix is incomplete
+    flips = data.draw(st.lists(st.integers(0, len(raw) * 8 - 1), min_size=1, max_size=4))
+    for bit in flips:
+        raw[bit >> 3] ^= 1 << (bit & 7)
+    _decode_or_apdu_error(bytes(raw))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(DLMS_IDS), st.binary(min_size=1, max_size=8))
+def test_trailing_bytes_are_rejected(sample_id: str, tail: bytes) -> None:
+    with pytest.raises(ApduError):
+        decode_apdu(plaintext(sample_id) + tail)
+
+
+def test_float_bool_and_null_values() -> None:
+    body = "0203"
+    body += "0203" + "0906" + "01000E0700FF" + "17424A0000" + "0202" + "0F00" + "162C"  # 50.5 Hz
+    body += "0202" + "0906" + "0000600300FF" + "0301"  # a boolean
+    body += "0202" + "0906" + "0000600301FF" + "00"  # null: nothing to read
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["1-0:14.7.0"] == Reading(Decimal("50.5"), "Hz")
+    assert payload.values["0-0:96.3.0"] == Reading(Decimal(1))
+    assert "0-0:96.3.1" not in payload.values
+
+
+CAPTURE = "0204" + "120003" + "0906" + "0100200700FF" + "0F02" + "120000"
+
+
+def test_push_list_without_its_own_entry() -> None:
+    body = "0202" + "0101" + CAPTURE + "1200EC"
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["1-0:32.7.0"] == Reading(Decimal(236), "V")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("0202" + "0102" + CAPTURE + "1100" + "1200EC", "malformed push-object list"),
+        ("0202" + "0103" + CAPTURE * 3 + "1200EC", "names 3 objects"),
+    ],
+)
+def test_push_list_errors(body: str, message: str) -> None:
+    with pytest.raises(UnsupportedLayoutError, match=message):
+        decode_apdu(bytes.fromhex("0F0000000100" + body))
+
+
+def _element(tag: int, payload: bytes) -> bytes:
+    return bytes((tag,)) + payload
+
+
+_OBIS = st.tuples(st.integers(0, 15), *[st.integers(0, 255)] * 5).map(bytes)
+_LEAVES = st.one_of(
+    st.just(b"\x00"),
+    st.integers(0, 2**32 - 1).map(lambda v: _element(0x06, v.to_bytes(4))),
+    st.integers(-(2**31), 2**31 - 1).map(lambda v: _element(0x05, v.to_bytes(4, signed=True))),
+    st.integers(0, 0xFFFF).map(lambda v: _element(0x12, v.to_bytes(2))),
+    st.integers(-128, 127).map(lambda v: _element(0x0F, v.to_bytes(1, signed=True))),
+    st.integers(0, 255).map(lambda v: _element(0x16, bytes((v,)))),
+    st.integers(0, 2**64 - 1).map(lambda v: _element(0x15, v.to_bytes(8))),
+    st.booleans().map(lambda v: _element(0x03, bytes((v,)))),
+    st.floats(width=32).map(lambda v: _element(0x17, struct.pack(">f", v))),
+    st.binary(max_size=20).map(lambda v: _element(0x09, bytes((len(v),)) + v)),
+    st.text(max_size=12).map(lambda v: _element(0x0A, bytes((len(v.encode()),)) + v.encode())),
+    _OBIS.map(lambda v: _element(0x09, b"\x06" + v)),
+    st.just(bytes.fromhex("090C" + DT)),
+)
+_DATA = st.recursive(
+    _LEAVES,
+    lambda children: st.lists(children, max_size=8).flatmap(
+        lambda items: st.sampled_from((0x01, 0x02)).map(
+            lambda tag: _element(tag, bytes((len(items),)) + b"".join(items))
+        )
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_DATA)
+def test_any_well_formed_body_decodes_or_is_an_unsupported_layout(body: bytes) -> None:
+    """Valid A-XDR is never mistaken for garbage (a wrong key), whatever its shape."""
+    try:
+        payload = decode_apdu(b"\x0f\x00\x00\x00\x01\x00" + body)
+    except UnsupportedLayoutError:
+        return
+    for code, reading in payload.values.items():
+        assert isinstance(code, str)
+        assert isinstance(reading, Reading)
+        assert isinstance(reading.value, Decimal | str | datetime)

@@ -1,0 +1,186 @@
+"""P1 text telegram content: corpus telegrams, country variants, garbage."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.localgrid.protocol.dsmr_text import TelegramError, parse_telegram
+from custom_components.localgrid.protocol.model import Reading
+
+from .corpus import expected_reading, sample
+
+NL = "nl01_iskra_dsmr50_text_plain"
+AT = "at12_sagemcom_t210d_dsmr_text_plain"
+LU = "lu01_sagemcom_smarty_dsmr_enc_auth"
+
+
+def _text(sample_id: str) -> bytes:
+    data = sample(sample_id)
+    if data.get("text"):
+        return bytes.fromhex(data["hex"])
+    return str(data["expected"]["other"]["plaintext_text"]).encode()
+
+
+def test_nl_dsmr50() -> None:
+    payload = parse_telegram(_text(NL))
+    expected = sample(NL)["expected"]["obis"]
+    for code, item in expected.items():
+        if code == "0-0:1.0.0":
+            continue
+        reading = payload.values[code]
+        if "unit" in item:
+            assert reading == expected_reading(item["value"], item["unit"]), code
+        elif isinstance(item["value"], int):
+            assert reading == Reading(Decimal(item["value"])), code
+        else:
+            assert reading == Reading(item["value"]), code
+    assert payload.timestamp == datetime(2017, 1, 2, 18, 20, 2, tzinfo=UTC)
+    assert payload.timestamp.utcoffset() == timedelta(hours=1)  # W: winter time
+    assert payload.header == "ISk5\\2MT382-1000"
+    assert payload.meter_id == "K8EG004046395507"  # 0-0:96.1.1, hex-decoded
+    assert payload.values["1-0:1.7.0"] == Reading(Decimal(244), "W")
+    assert payload.values["0-1:24.2.1"] == Reading(Decimal("0.107"), "m³")
+    assert payload.values["0-1:96.1.0"] == Reading("2222ABCD123456789")
+    assert payload.values["1-0:99.97.0"] == Reading(Decimal(0))
+    assert payload.values["1-3:0.2.8"] == Reading("50")
+    assert "0-0:96.13.0" not in payload.values  # empty ()
+    assert "0-2:96.1.0" not in payload.values
+
+
+def test_austrian_integer_wh() -> None:
+    payload = parse_telegram(_text(AT))
+    assert len(payload.values) == sample(AT)["expected"]["object_count"] == 18
+    for code, item in sample(AT)["expected"]["obis"].items():
+        assert payload.values[code] == expected_reading(item["value"], item["unit"]), code
+    assert payload.values["1-0:1.8.0"] == Reading(Decimal("326.641"), "kWh")
+    assert payload.timestamp == datetime(2021, 9, 2, 19, 57, 13, tzinfo=UTC)  # S: CEST
+    assert payload.meter_id is None
+
+
+def test_luxembourg_smarty() -> None:
+    payload = parse_telegram(_text(LU))
+    for code, item in sample(LU)["expected"]["obis"].items():
+        assert payload.values[code] == expected_reading(item["value"], item["unit"]), code
+    assert payload.meter_id == "SAG1030700114004"  # 42.0.0 sends it three times over
+    assert payload.values["1-0:3.8.0"] == Reading(Decimal("0.818"), "kvarh")
+    assert payload.values["0-0:17.0.0"] == Reading(Decimal("77.376"))
+    assert payload.header == "Lux5\\253663629_D"
+
+
+BELGIAN = (
+    b"/FLU5\\253769484_A\r\n\r\n"
+    b"0-0:96.1.4(50217)\r\n"
+    b"0-0:96.1.1(3153414733313031303231363035)\r\n"
+    b"0-0:1.0.0(200512135409S)\r\n"
+    b"1-0:1.8.1(000000.034*kWh)\r\n"
+    b"0-0:96.14.0(0001)\r\n"
+    b"1-0:1.4.0(02.351*kW)\r\n"
+    b"1-0:1.6.0(200509134558S)(02.589*kW)\r\n"
+    b"0-0:98.1.0(3)(1-0:1.6.0)(1-0:1.6.0)(200501000000S)(200423192538S)(03.695*kW)\r\n"
+    b"1-0:32.7.0(232.2*V)\r\n"
+    b"0-0:17.0.0(999.9*kW)\r\n"
+    b"0-1:24.1.0(003)\r\n"
+    b"0-1:96.1.1(37464C4F32313139303333373333)\r\n"
+    b"0-1:24.2.3(200512134558S)(00112.384*m3)\r\n"
+    b"0-2:24.1.0(007)\r\n"
+    b"0-2:24.2.1(200512134558S)(00872.234*m3)\r\n"
+    b"!XXXX\r\n"
+)
+
+
+def test_belgian_e_mucs() -> None:
+    payload = parse_telegram(BELGIAN)
+    values = payload.values
+    assert values["0-0:96.1.4"] == Reading("50217")
+    assert payload.meter_id == "1SAG3101021605"
+    assert values["0-0:96.14.0"] == Reading("0001")
+    assert values["1-0:1.4.0"] == Reading(Decimal(2351), "W")
+    assert values["1-0:1.6.0"] == Reading(Decimal(2589), "W")
+    assert values["0-0:98.1.0"] == Reading(Decimal(3))
+    assert values["0-0:17.0.0"] == Reading(Decimal("999900"), "W")
+    assert values["0-1:24.2.3"] == Reading(Decimal("112.384"), "m³")
+    assert values["0-2:24.2.1"] == Reading(Decimal("872.234"), "m³")
+    assert values["0-1:96.1.1"] == Reading("7FLO2119033733")
+
+
+def test_dsmr22_gas_on_a_continuation_line_and_unflagged_time() -> None:
+    telegram = (
+        b"/ISk5\\2ME382-1003\r\n\r\n"
+        b"0-0:96.1.1(4B413650303035313030)\r\n"
+        b"1-0:1.8.1(00185.000*kWh)\r\n"
+        b"0-1:24.3.0(110101160000)(00)(60)(1)(0-1:24.2.1)(m3)\r\n"
+        b"(00000.107)\r\n"
+        b"!\r\n"
+    )
+    payload = parse_telegram(telegram)
+    assert payload.values["0-1:24.3.0"] == Reading(Decimal("0.107"), "m³")
+    assert payload.values["1-0:1.8.1"] == Reading(Decimal(185), "kWh")
+    assert payload.meter_id == "KA6P005100"
+
+
+def test_garbage_lines_are_skipped() -> None:
+    telegram = (
+        b"/XMX5LGBBFG1012650850\r\n\r\n"
+        b"1-0:1.8.1(000001.000*kWh)\r\n"
+        b"\x00\xff garbage (((\r\n"
+        b"1-0:4:24.7.0(00.000*kvar)\r\n"  # malformed code seen on a Kamstrup
+        b"1-0:1.8.2(000x02.000*kWh)\r\n"  # not a number: kept as text
+        b"0-0:1.0.0(991332250000W)\r\n"  # impossible date: dropped
+        b"!1234\r\n"
+    )
+    payload = parse_telegram(telegram)
+    assert payload.values["1-0:1.8.1"] == Reading(Decimal(1), "kWh")
+    assert payload.values["1-0:1.8.2"] == Reading("000x02.000*kWh")
+    assert "0-0:1.0.0" not in payload.values
+    assert payload.timestamp is None
+    assert len(payload.values) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b"1-0:1.8.1(000001.000*kWh)\r\n!1234\r\n",  # no header
+        b"/ISK5\\2M550T-1012\r\n\r\n1-0:1.8.1(000001.000*kWh)\r\n",  # no end
+        b"/ISK5\\2M550T-1012\r\n\r\n!1234\r\n",  # no objects
+        b"/ISK5",
+        b"garbage/ISK5\r\n1-0:1.8.1(1*kWh)\r\n!",
+    ],
+)
+def test_not_a_telegram(text: bytes) -> None:
+    with pytest.raises(TelegramError):
+        parse_telegram(text)
+
+
+def _parse_or_telegram_error(data: bytes) -> None:
+    with contextlib.suppress(TelegramError):
+        parse_telegram(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=600))
+def test_random_bytes_raise_only_telegram_error(data: bytes) -> None:
+    _parse_or_telegram_error(data)
+    _parse_or_telegram_error(b"/" + data + b"!")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from((NL, AT, LU)), st.data())
+def test_truncations_and_bit_flips(sample_id: str, data: st.DataObject) -> None:
+    raw = bytearray(_text(sample_id))
+    cut = data.draw(st.integers(0, len(raw)))
+    _parse_or_telegram_error(bytes(raw[:cut]))
+    for bit in data.draw(st.lists(st.integers(0, len(raw) * 8 - 1), min_size=1, max_size=6)):
+        raw[bit >> 3] ^= 1 << (bit & 7)
+    _parse_or_telegram_error(bytes(raw))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789-:.()*WSkmVAhvar3/!\r\n", max_size=300))
+def test_telegram_shaped_noise(text: str) -> None:
+    _parse_or_telegram_error(text.encode())
