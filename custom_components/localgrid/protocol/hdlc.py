@@ -1,0 +1,146 @@
+"""HDLC frames of IEC 62056-46 (`7E A<len> <dest> <src> <ctrl> HCS <info> FCS 7E`).
+
+Frame format type 0xA with an 11-bit length; bit 0x08 of the format byte says more
+segments follow. Addresses are 1-4 bytes, each ending at the byte whose bit 0 is set.
+HCS and FCS are CRC-16/X.25, little-endian. The LLC header (`E6 E7 00`) only opens the
+first segment of a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .crc import crc16_x25
+from .errors import ChecksumError, NotAFrame
+from .reassembly import Reassembly
+
+FLAG = 0x7E
+_FORMAT_TYPE = 0xA0
+_SEGMENTED = 0x08
+_MIN_LENGTH = 7  # format(2) dest(1) src(1) control(1) FCS(2)
+_MAX_ADDRESS = 4
+LLC_HEADERS = (b"\xe6\xe7\x00", b"\xe6\xe6\x00")
+MAX_MESSAGE = 16384
+
+
+@dataclass(frozen=True, slots=True)
+class HdlcFrame:
+    """One verified frame."""
+
+    end: int
+    """Index of the closing flag, which may also open the next frame."""
+    segmented: bool
+    """More segments of the same message follow."""
+    control: int
+    info: bytes
+
+
+def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
+    """The frame opened by the flag at `start`, None if more bytes are needed."""
+    available = len(buf)
+    if available - start < 3:
+        return None
+    format_hi = buf[start + 1]
+    if format_hi & 0xF0 != _FORMAT_TYPE:
+        raise NotAFrame("not an HDLC frame of format type 0xA")
+    length = (format_hi & 0x07) << 8 | buf[start + 2]
+    if length < _MIN_LENGTH:
+        raise NotAFrame("HDLC frame too short")
+    body = start + 1
+    close = body + length
+    fcs_at = close - 2
+    header_end = _header_end(buf, body + 2, fcs_at)
+    if header_end is None:
+        return None
+    has_info = header_end < fcs_at
+    hcs_ok = True
+    if has_info:
+        if header_end + 2 > fcs_at:
+            raise NotAFrame("HDLC frame too short for its HCS")
+        if available < header_end + 2:
+            return None
+        hcs_ok = crc16_x25(buf[body:header_end]) == buf[header_end] | buf[header_end + 1] << 8
+    if available <= close:
+        # The HCS already tells a false start in noise from a frame still arriving, so
+        # noise never holds up the stream while up to 2 kB are awaited.
+        if not hcs_ok:
+            raise NotAFrame("HDLC header check failed")
+        return None
+    if buf[close] != FLAG:
+        raise NotAFrame("HDLC frame has no closing flag where its length says")
+    if crc16_x25(buf[body:fcs_at]) != buf[fcs_at] | buf[fcs_at + 1] << 8:
+        # With a good HCS the length is right, so the next frame starts at the closing flag.
+        raise ChecksumError("HDLC FCS mismatch", close + 1, close if hcs_ok else None)
+    if not hcs_ok:
+        raise ChecksumError("HDLC HCS mismatch", close + 1)
+    info = bytes(buf[header_end + 2 : fcs_at]) if has_info else b""
+    return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info)
+
+
+def _header_end(buf: bytes | bytearray, pos: int, limit: int) -> int | None:
+    """Index after destination, source and control; None if they have not all arrived.
+
+    Each address is 1-4 bytes and ends at the byte whose bit 0 is set.
+    """
+    for _ in range(2):
+        for index in range(pos, pos + _MAX_ADDRESS):
+            if index >= limit:
+                raise NotAFrame("HDLC header longer than the frame")
+            if index >= len(buf):
+                return None
+            if buf[index] & 1:
+                pos = index + 1
+                break
+        else:
+            raise NotAFrame("HDLC address field not terminated")
+    if pos >= limit:
+        raise NotAFrame("HDLC frame has no control field")
+    return pos + 1
+
+
+def strip_llc(message: bytes) -> bytes:
+    """The APDU without its LLC header (present only when the message opens with one)."""
+    if message[:3] in LLC_HEADERS:
+        return message[3:]
+    return message
+
+
+class HdlcMessages:
+    """Joins segmented frames (format bit 0x08) into one message."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self) -> None:
+        self._parts = Reassembly(MAX_MESSAGE)
+
+    @property
+    def dropped(self) -> bytes:
+        """Raw frames of a message abandoned by the last `add` because segments were lost."""
+        return self._parts.dropped
+
+    def add(self, frame: HdlcFrame, raw: bytes) -> tuple[bytes, bytes] | None:
+        """The complete message (LLC stripped) and its raw frames, None while segments follow.
+
+        A segment opening with an LLC header while another message is open starts a new
+        message and abandons the old one (see `dropped`). Raises ReassemblyError when the
+        message grows past its limit.
+        """
+        parts = self._parts
+        parts.dropped = b""
+        if not parts.active:
+            if not frame.segmented:
+                return strip_llc(frame.info), raw
+            parts.begin(frame.info, raw)
+            return None
+        if frame.info[:3] in LLC_HEADERS:
+            parts.begin(frame.info, raw)
+        else:
+            parts.add(frame.info, raw)
+        if frame.segmented:
+            return None
+        message, frames = parts.take()
+        return strip_llc(message), frames
+
+    def reset(self) -> bytes:
+        """Drop a partial message; its raw frames."""
+        return self._parts.drop()

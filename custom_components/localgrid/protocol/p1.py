@@ -1,0 +1,71 @@
+"""DSMR P1 text telegram framing: `/ident ... !CRC` with CRC-16/ARC over '/'..'!'.
+
+Only the envelope is checked here; dsmr_text parses the lines. DSMR 2.2/3.0 telegrams
+end with a bare `!` (no CRC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+
+from .crc import crc16_arc
+from .errors import ChecksumError, NotAFrame
+
+START = 0x2F  # '/'
+_END = 0x21  # '!'
+_CRC_DIGITS = 4
+MAX_TELEGRAM = 8192
+_NOT_TEXT = re.compile(rb"[^\t\r\n\x20-\x7e]")
+_HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+_LINE_END = frozenset(b"\r\n")
+
+
+@dataclass(frozen=True, slots=True)
+class P1Frame:
+    """One telegram's envelope."""
+
+    end: int
+    """Index after the CRC (and after the line end when it has already arrived)."""
+    text: bytes
+    """'/' through the CRC digits, ending with CRLF as the line parser expects."""
+    crc_ok: bool | None
+    """None when the telegram carries no CRC or it was not checked (lenient)."""
+
+
+def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> P1Frame | None:
+    """The telegram starting at `start` (a '/'), None if more bytes are needed.
+
+    `lenient` skips the CRC (crc_ok None): decrypted Smarty telegrams are known to carry
+    a wrong one, and their GCM tag or the line parser vouches for them instead.
+    """
+    limit = min(len(buf), start + MAX_TELEGRAM)
+    bang = buf.find(b"!", start, limit)
+    text_end = limit if bang < 0 else bang
+    if _NOT_TEXT.search(buf, start, text_end):
+        raise NotAFrame("binary data inside a P1 text telegram")
+    if bang < 0:
+        if limit - start >= MAX_TELEGRAM:
+            raise NotAFrame(f"P1 telegram without end within {MAX_TELEGRAM} bytes")
+        return None
+    after = bang + 1
+    tail = buf[after : after + _CRC_DIGITS]
+    crc_ok: bool | None = None
+    if tail[:1] and tail[0] in _LINE_END:
+        end = after
+    elif len(tail) < _CRC_DIGITS:
+        if all(char in _HEX_DIGITS for char in tail):
+            return None
+        raise NotAFrame("P1 telegram CRC is not hexadecimal")
+    else:
+        if not all(char in _HEX_DIGITS for char in tail):
+            raise NotAFrame("P1 telegram CRC is not hexadecimal")
+        if not lenient:
+            crc_ok = crc16_arc(buf[start:after]) == int(tail, 16)
+            if not crc_ok:
+                raise ChecksumError("P1 telegram CRC mismatch", after + _CRC_DIGITS)
+        end = after + _CRC_DIGITS
+    text = bytes(buf[start:end]) + b"\r\n"
+    if buf[end : end + 2] == b"\r\n":
+        end += 2
+    return P1Frame(end, text, crc_ok)

@@ -1,0 +1,148 @@
+"""`python -m custom_components.localgrid.protocol decode`: the contract other tools use."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from custom_components.localgrid.protocol.__main__ import main
+
+from .corpus import sample
+
+AT01 = sample("at01_kaifa_ma309m_netznoe_mbus_enc")
+ROOT = Path(__file__).parent.parent.parent
+
+
+def run(
+    argv: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | None = None
+) -> tuple[int, list[dict[str, object]], list[str]]:
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = main(["decode", *argv])
+    finally:
+        sys.stdin = sys.__stdin__
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err.splitlines()
+
+
+def test_hex_file_with_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "at01.hex"
+    hex_text = AT01["hex"]
+    path.write_text(" ".join(hex_text[i : i + 32] for i in range(0, len(hex_text), 32)) + "\n")
+    code, lines, errors = run(["--hex", "--key", AT01["key_hex"], str(path)], capsys)
+    assert (code, errors) == (0, [])
+    (telegram,) = lines
+    assert telegram["framing"] == "mbus"
+    assert telegram["system_title"] == "4B464D6750000009"
+    assert telegram["meter_id"] == "181220000009"
+    assert telegram["frame_counter"] == 35
+    assert telegram["authenticated"] is False
+    assert telegram["timestamp"] == "2021-09-27T09:47:15+02:00"
+    values = telegram["values"]
+    assert isinstance(values, dict)
+    assert values["1-0:1.8.0"] == {"value": 12.937, "unit": "kWh"}
+    assert values["1-0:32.7.0"] == {"value": 233.7, "unit": "V"}
+
+
+def test_numbers_are_exact_decimal_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "at01.bin"
+    path.write_bytes(bytes.fromhex(AT01["hex"]))
+    main(["decode", "--key", AT01["key_hex"], str(path)])
+    out = capsys.readouterr().out
+    assert '"1-0:1.8.0": {"value": 12.937, "unit": "kWh"}' in out
+    assert '"1-0:13.7.0": {"value": 1.000, "unit": ""}' in out
+
+
+def test_binary_stdin_several_telegrams(capsys: pytest.CaptureFixture[str]) -> None:
+    nl01 = bytes.fromhex(sample("nl01_iskra_dsmr50_text_plain")["hex"])
+    xx01 = bytes.fromhex(sample("xx01_iskra_am550_hdlc_seg_plain")["hex"])
+    code, lines, errors = run([], capsys, stdin=b"\x00junk" + nl01 + xx01)
+    assert (code, errors) == (0, [])
+    assert [line["framing"] for line in lines] == ["dsmr", "hdlc"]
+    assert lines[0]["values"]["1-0:1.7.0"] == {"value": 244, "unit": "W"}  # type: ignore[index]
+
+
+def test_raw_apdu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "raw.hex"
+    path.write_text(sample("at07_kaifa_ma309_salzburgnetz_rawapdu_plain")["hex"])
+    code, lines, _ = run(["--hex", str(path)], capsys)
+    assert code == 0
+    assert lines[0]["framing"] == "raw"
+    assert lines[0]["values"]["0-0:42.0.0"] == {"value": "KFM1200200234804", "unit": ""}  # type: ignore[index]
+
+
+def test_wrong_key_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    xx02 = sample("xx02_lg_e450_gbt_hdlc_enc_auth_a")
+    path = tmp_path / "xx02.hex"
+    path.write_text(xx02["hex"])
+    argv = ["--hex", "--key", "00" * 16, "--auth-key", xx02["auth_key_hex"], str(path)]
+    code, lines, errors = run(argv, capsys)
+    assert (code, lines) == (1, [])
+    assert errors == [
+        "error: authentication failed: wrong encryption or authentication key",
+        "error: no telegram decoded from the input",
+    ]
+
+
+def test_missing_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "at09.hex"
+    path.write_text(sample("at09_sagemcom_t210d_mbus_enc_nokey")["hex"])
+    code, _, errors = run(["--hex", str(path)], capsys)
+    assert code == 1
+    assert "no encryption key" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--key", "xyz"], "error: --key is not hexadecimal"),
+        (["--key", "0011"], "error: --key must be 32 hex digits (16 bytes), got 2 bytes"),
+        (
+            ["--auth-key", "00" * 15],
+            "error: --auth-key must be 32 hex digits (16 bytes), got 15 bytes",
+        ),
+        (["/nonexistent/file"], "error: cannot read /nonexistent/file: No such file or directory"),
+    ],
+)
+def test_bad_usage(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, errors = run(argv, capsys, stdin=b"")
+    assert (code, lines, errors) == (2, [], [message])
+
+
+def test_bad_hex_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.hex"
+    path.write_text("68 FA ZZ")
+    code, _, errors = run(["--hex", str(path)], capsys)
+    assert (code, errors) == (2, ["error: input is not hexadecimal text (--hex)"])
+
+
+def test_nothing_decoded(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, errors = run([], capsys, stdin=b"hello")
+    assert (code, lines, errors) == (1, [], ["error: no telegram decoded from the input"])
+
+
+def test_as_a_subprocess() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "custom_components.localgrid.protocol",
+            "decode",
+            "--hex",
+            "--key",
+            AT01["key_hex"],
+        ],
+        input=AT01["hex"].encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["meter_id"] == "181220000009"

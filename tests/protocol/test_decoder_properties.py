@@ -1,0 +1,103 @@
+"""Hypothesis: noise, truncations, bit flips and re-chunkings of the real telegrams."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.localgrid.protocol.decoder import MAX_PENDING, MeterDecoder
+from custom_components.localgrid.protocol.model import DecodeFailure, Telegram
+
+from .test_decoder_corpus import DECODABLE_IDS, fixture
+
+CHECKED_IDS = [i for i in DECODABLE_IDS if "rawapdu" not in i]
+"""Telegrams protected by a checksum, CRC or GCM tag (the bare plaintext APDU has none)."""
+BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+Result = Telegram | DecodeFailure
+
+
+def decode_all(decoder: MeterDecoder, chunks: list[bytes]) -> list[Result]:
+    results = [r for chunk in chunks for r in decoder.feed(chunk)]
+    return results + decoder.flush()
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    return [data[a:b] for a, b in pairwise(points)]
+
+
+def reference(sample_id: str) -> Telegram:
+    data, decoder = fixture(sample_id)
+    (telegram,) = decoder.feed(data)
+    assert isinstance(telegram, Telegram)
+    return telegram
+
+
+@BOUNDED
+@given(st.lists(st.binary(max_size=600), max_size=8))
+def test_noise_never_raises_and_stays_bounded(chunks: list[bytes]) -> None:
+    decoder = MeterDecoder(bytes(16), bytes(16))
+    for chunk in chunks:
+        for result in decoder.feed(chunk):
+            assert isinstance(result, Telegram | DecodeFailure)
+        assert decoder.buffered <= MAX_PENDING + len(chunk)
+    assert all(isinstance(r, DecodeFailure) for r in decoder.flush())
+
+
+@BOUNDED
+@given(st.sampled_from(CHECKED_IDS), st.data())
+def test_truncation_never_yields_a_telegram(sample_id: str, data: st.DataObject) -> None:
+    raw, decoder = fixture(sample_id)
+    cut = data.draw(st.integers(0, len(raw) - 3))  # a P1 telegram may lose its CRLF only
+    results = decode_all(decoder, [raw[:cut]])
+    assert not [r for r in results if isinstance(r, Telegram)]
+
+
+@BOUNDED
+@given(st.sampled_from(CHECKED_IDS), st.data())
+def test_bit_flip_never_yields_a_changed_telegram(sample_id: str, data: st.DataObject) -> None:
+    raw, decoder = fixture(sample_id)
+    index = data.draw(st.integers(0, len(raw) - 1))
+    bit = data.draw(st.integers(0, 7))
+    flipped = bytearray(raw)
+    flipped[index] ^= 1 << bit
+    expected = reference(sample_id)
+    for result in decode_all(decoder, [bytes(flipped)]):
+        if isinstance(result, Telegram):
+            # Only when the flip missed what a check covers: a frame line end, or a
+            # framing byte in front of an APDU that is whole (and, if tagged, authentic).
+            assert result.payload == expected.payload
+            assert (result.system_title, result.frame_counter) == (
+                expected.system_title,
+                expected.frame_counter,
+            )
+
+
+@BOUNDED
+@given(st.sampled_from(DECODABLE_IDS), st.lists(st.integers(0, 2000), max_size=12))
+def test_rechunking_yields_the_same_telegrams(sample_id: str, cuts: list[int]) -> None:
+    raw, decoder = fixture(sample_id)
+    # A bare plaintext APDU has no length of its own: only one per input (see decoder).
+    copies = 1 if "rawapdu" in sample_id else 2
+    results = decode_all(decoder, split(raw * copies, cuts))
+    assert results == [reference(sample_id)] * copies
+
+
+@BOUNDED
+@given(
+    st.sampled_from(CHECKED_IDS),
+    st.lists(st.binary(max_size=80), min_size=3, max_size=3),
+    st.lists(st.integers(0, 3000), max_size=10),
+)
+def test_telegrams_between_noise_all_found(
+    sample_id: str, noise: list[bytes], cuts: list[int]
+) -> None:
+    raw, _ = fixture(sample_id)
+    stream = noise[0] + raw + noise[1] + raw + noise[2]
+    expected = reference(sample_id)
+    whole = [r for r in decode_all(fixture(sample_id)[1], [stream]) if isinstance(r, Telegram)]
+    chunked = decode_all(fixture(sample_id)[1], split(stream, cuts))
+    assert [r for r in chunked if isinstance(r, Telegram)] == whole
+    assert whole.count(expected) == 2

@@ -1,0 +1,233 @@
+"""M-Bus, HDLC, general-block-transfer and P1 framing on their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.localgrid.protocol import gbt, hdlc, mbus, p1
+from custom_components.localgrid.protocol.crc import crc16_arc
+from custom_components.localgrid.protocol.errors import ChecksumError, NotAFrame
+from custom_components.localgrid.protocol.reassembly import ReassemblyError
+
+from .corpus import sample
+from .frames import LLC, gbt_blocks, hdlc_frame, hdlc_frames, mbus_frames
+
+APDU = bytes(range(256)) * 2
+
+
+def _mbus_messages(data: bytes) -> list[bytes]:
+    messages, assembler, pos = [], mbus.MbusMessages(), 0
+    while pos < len(data):
+        frame = mbus.read_frame(data, pos)
+        assert frame is not None
+        done = assembler.add(frame, data[pos : frame.end])
+        if done:
+            messages.append(done[0])
+        pos = frame.end
+    return messages
+
+
+# M-Bus
+
+
+@pytest.mark.parametrize("size", [40, 200, 245])
+def test_mbus_segments_join(size: int) -> None:
+    assert _mbus_messages(mbus_frames(APDU, size)) == [APDU]
+
+
+def test_mbus_single_frame_ci_0x10() -> None:
+    data = mbus_frames(b"\x0f\x01\x02", 245)
+    assert data[6] == 0x10
+    assert _mbus_messages(data) == [b"\x0f\x01\x02"]
+
+
+def test_mbus_corpus_frames() -> None:
+    data = bytes.fromhex(sample("at01_kaifa_ma309m_netznoe_mbus_enc")["hex"])
+    (message,) = _mbus_messages(data)
+    assert message[:2] == b"\xdb\x08"
+    assert len(message) == 250 - 5 + 20 - 5
+
+
+def test_mbus_incomplete_returns_none() -> None:
+    data = mbus_frames(APDU[:100])
+    for cut in range(len(data)):
+        assert mbus.read_frame(data[:cut], 0) is None
+
+
+def test_mbus_checksum_and_structure() -> None:
+    data = bytearray(mbus_frames(APDU[:100]))
+    data[20] ^= 0x01
+    with pytest.raises(ChecksumError) as err:
+        mbus.read_frame(data, 0)
+    assert err.value.end == len(data)
+    data[20] ^= 0x01
+    data[-1] = 0x17
+    with pytest.raises(NotAFrame):
+        mbus.read_frame(data, 0)
+    with pytest.raises(NotAFrame):
+        mbus.read_frame(b"\x68\x05\x06\x68" + bytes(10), 0)
+
+
+def test_mbus_lost_segment_and_restart() -> None:
+    frames = mbus_frames(APDU, 100)  # six segments
+    first = mbus.read_frame(frames, 0)
+    assert first is not None
+    second = mbus.read_frame(frames, first.end)
+    assert second is not None
+    third = mbus.read_frame(frames, second.end)
+    assert third is not None
+    assembler = mbus.MbusMessages()
+    assembler.add(first, b"a")
+    with pytest.raises(ReassemblyError) as err:
+        assembler.add(third, b"c")  # segment 1 was lost
+    assert err.value.raw == b"ac"
+    assembler.add(first, b"a")
+    assembler.add(second, b"b")
+    assert assembler.add(first, b"A") is None  # a new message starts: the old one was cut
+    assert assembler.dropped == b"ab"
+
+
+def test_mbus_ci_that_is_not_dlms() -> None:
+    body = bytes((0x08, 0x01, 0x72)) + bytes(12)
+    frame = mbus.read_frame(bytes((0x68, 15, 15, 0x68)) + body + bytes((sum(body) & 0xFF, 0x16)), 0)
+    assert frame is not None
+    with pytest.raises(ValueError, match="CI 0x72"):
+        mbus.MbusMessages().add(frame, b"")
+
+
+# HDLC
+
+
+@pytest.mark.parametrize(
+    ("dest", "src"),
+    [
+        (b"\x41", b"\x08\x83"),
+        (b"\xcf", b"\x02\x23"),
+        (b"\xcf", b"\x00\x02\x00\x23"),
+        (b"\x01", b"\x02\x01"),
+    ],
+)
+def test_hdlc_variable_addresses(dest: bytes, src: bytes) -> None:
+    data = hdlc_frame(LLC + b"\x0f\x01", dest=dest, src=src, control=0x10)
+    frame = hdlc.read_frame(data, 0)
+    assert frame is not None
+    assert (frame.info, frame.control, frame.end) == (LLC + b"\x0f\x01", 0x10, len(data) - 1)
+
+
+def test_hdlc_address_longer_than_four_bytes() -> None:
+    with pytest.raises(NotAFrame):
+        hdlc.read_frame(hdlc_frame(b"x", src=b"\x00\x00\x00\x00\x01"), 0)
+
+
+def test_hdlc_frame_without_info_has_no_hcs() -> None:
+    frame = hdlc.read_frame(hdlc_frame(b""), 0)
+    assert frame is not None
+    assert frame.info == b""
+
+
+def test_hdlc_fcs_and_hcs() -> None:
+    data = bytearray(hdlc_frame(LLC + APDU[:50]))
+    data[20] ^= 0x04  # in the info: FCS
+    with pytest.raises(ChecksumError, match="FCS"):
+        hdlc.read_frame(data, 0)
+    data[20] ^= 0x04
+    data[4] ^= 0x04  # in the source address: HCS and FCS
+    with pytest.raises(ChecksumError):
+        hdlc.read_frame(data, 0)
+
+
+def test_hdlc_false_start_rejected_by_hcs_before_the_body_arrives() -> None:
+    # Noise that looks like a 2 kB frame is dropped once its header fails the HCS.
+    noise = bytes((0x7E, 0xA7, 0xFF, 0x41, 0x03, 0x13, 0x00, 0x00))
+    with pytest.raises(NotAFrame):
+        hdlc.read_frame(noise, 0)
+    real = hdlc_frame(APDU[:300])
+    assert hdlc.read_frame(real[:12], 0) is None
+
+
+def test_hdlc_segmentation_llc_only_in_first_segment() -> None:
+    data = hdlc_frames(APDU, 100)
+    assembler, pos, results = hdlc.HdlcMessages(), 0, []
+    while (frame := hdlc.read_frame(data, pos)) is not None:
+        results.append(assembler.add(frame, data[pos : frame.end + 1]))
+        pos = frame.end + 1
+        if pos >= len(data):
+            break
+    assert results[:-1] == [None] * (len(results) - 1)
+    assert results[-1] == (APDU, data)
+
+
+def test_hdlc_new_message_while_segments_missing() -> None:
+    first = hdlc.read_frame(hdlc_frame(LLC + b"\x0f\x01", segmented=True), 0)
+    again = hdlc.read_frame(hdlc_frame(LLC + b"\x0f\x02"), 0)
+    assert first is not None
+    assert again is not None
+    assembler = hdlc.HdlcMessages()
+    assert assembler.add(first, b"1") is None
+    assert assembler.add(again, b"2") == (b"\x0f\x02", b"2")
+    assert assembler.dropped == b"1"
+
+
+# General-block-transfer
+
+
+def test_gbt_blocks_join() -> None:
+    transfer = gbt.BlockTransfer()
+    blocks = gbt_blocks(APDU, 150)
+    results = [transfer.add(block, bytes((n,))) for n, block in enumerate(blocks)]
+    assert results[:-1] == [None] * (len(blocks) - 1)
+    assert results[-1] == (APDU, bytes(range(len(blocks))))
+
+
+def test_gbt_lost_block() -> None:
+    transfer = gbt.BlockTransfer()
+    blocks = gbt_blocks(APDU, 150)
+    transfer.add(blocks[0], b"1")
+    with pytest.raises(ReassemblyError, match="block 3"):
+        transfer.add(blocks[2], b"3")
+    assert transfer.add(blocks[3], b"4") is None  # the rest of a lost transfer: quiet
+    assert transfer.add(blocks[0], b"1") is None
+    assert transfer.dropped == b""
+
+
+def test_gbt_malformed_block() -> None:
+    block = gbt_blocks(b"abc", 10)[0]
+    with pytest.raises(ValueError, match="says"):
+        gbt.read_block(block + b"x")
+    with pytest.raises(ValueError, match="too short"):
+        gbt.read_block(block[:5])
+
+
+# P1 text
+
+
+def _telegram(body: bytes) -> bytes:
+    text = b"/ISK5\\2M550T-1012\r\n\r\n" + body + b"!"
+    return text + f"{crc16_arc(text):04X}".encode() + b"\r\n"
+
+
+def test_p1_crc_checked() -> None:
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n")
+    frame = p1.read_telegram(data, 0)
+    assert frame is not None
+    assert (frame.text, frame.end, frame.crc_ok) == (data, len(data), True)
+    bad = data.replace(b"1.000", b"1.001")
+    with pytest.raises(ChecksumError):
+        p1.read_telegram(bad, 0)
+    lenient = p1.read_telegram(bad, 0, lenient=True)
+    assert lenient is not None
+    assert (lenient.text, lenient.crc_ok) == (bad, None)
+
+
+def test_p1_without_crc_and_waiting() -> None:
+    old = b"/KFM5KAIFA-METER\r\n\r\n1-0:1.8.1(00001.000*kWh)\r\n!\r\n"
+    frame = p1.read_telegram(old, 0)
+    assert frame is not None
+    assert frame.crc_ok is None
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n")
+    for cut in range(len(data) - 2):
+        assert p1.read_telegram(data[:cut], 0) is None
+    with pytest.raises(NotAFrame):
+        p1.read_telegram(b"/ABC\x00\x01", 0)
+    with pytest.raises(NotAFrame):
+        p1.read_telegram(b"/ABC\r\n!zz", 0)
