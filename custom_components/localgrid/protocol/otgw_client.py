@@ -621,6 +621,8 @@ class OTGWClient:
         while True:
             due = loop.time() + interval
             await asyncio.sleep(interval)
+            if not self.connected:
+                return  # lost meanwhile: only a new start() makes the gateway available
             now = loop.time()
             if now - due > interval:
                 continue  # the loop was busy: lines may be waiting unread, look again

@@ -1,0 +1,428 @@
+"""The push coordinator of a meter entry: owns the connection, publishes telegrams."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+import logging
+import re
+import time
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+import serialx
+
+from .const import (
+    CONF_AUTHENTICATION_KEY,
+    CONF_ENCRYPTION_KEY,
+    CONF_PORT,
+    CONF_SERIAL_NUMBER,
+    CONF_STATE_INTERVAL,
+    DEFAULT_STATE_INTERVAL,
+    DOMAIN,
+    ISSUE_METER_DECRYPTION_FAILED,
+)
+from .meter_connection import (
+    READ_SIZE,
+    CannotConnect,
+    MeterStream,
+    SerialSettings,
+    async_close,
+    async_open,
+)
+from .meter_device import meter_firmware, meter_manufacturer, meter_model
+from .meter_guard import TotalGuard
+from .protocol.decoder import MeterDecoder
+from .protocol.model import DecodeFailure, FailureKind, Telegram
+from .protocol.obis import lookup
+
+_LOGGER = logging.getLogger(__name__)
+
+# Module-level so tests can shorten them.
+RECONNECT_MIN = 1.0
+RECONNECT_MAX = 60.0
+STALE_PERIODS = 3
+"""Entities go unavailable after this many telegram periods without a telegram..."""
+STALE_MIN = 15.0
+"""...but never sooner than this many seconds."""
+KEY_FAILURES_FOR_REPAIR = 3
+"""Consecutive telegrams failing decryption before the user is asked to fix the key."""
+RAW_FRAMES_KEPT = 5
+
+KEY_FAILURES = (FailureKind.WRONG_KEY, FailureKind.MISSING_KEY)
+IDENTITY_KEYS = {"meter_id", "equipment_id", "logical_device_name", "mbus_equipment_id"}
+_SERIAL_LIKE = re.compile(r"\d{6,}")
+TO_REDACT = {CONF_ENCRYPTION_KEY, CONF_AUTHENTICATION_KEY}
+
+type MeterValue = Decimal | str | datetime
+type MeterConfigEntry = ConfigEntry[MeterCoordinator]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterData:
+    """The latest accepted readings, by quantity key, and the telegram they came from."""
+
+    values: dict[str, MeterValue]
+    telegram: Telegram
+
+
+def mask_serial(serial: str) -> str:
+    """Hide all but the last four characters of a serial number."""
+    return "*" * max(len(serial) - 4, 0) + serial[-4:]
+
+
+def _key(data: dict[str, Any], name: str) -> bytes | None:
+    return bytes.fromhex(value) if (value := data.get(name)) else None
+
+
+class MeterCoordinator(DataUpdateCoordinator[MeterData]):
+    """Reads the meter's byte stream, decodes it and publishes each good telegram."""
+
+    config_entry: MeterConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: MeterConfigEntry) -> None:
+        """Prepare the coordinator; nothing is opened until async_start."""
+        super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} meter {entry.title}")
+        self.port: str = entry.data[CONF_PORT]
+        self._settings = SerialSettings.from_data(entry.data)
+        self._key = _key(dict(entry.data), CONF_ENCRYPTION_KEY)
+        self._auth_key = _key(dict(entry.data), CONF_AUTHENTICATION_KEY)
+        self._state_interval: float = entry.options.get(CONF_STATE_INTERVAL, DEFAULT_STATE_INTERVAL)
+        self._guard = TotalGuard()
+        self._decoder: MeterDecoder | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._stream: MeterStream | None = None
+        self._unsub_stale: Callable[[], None] | None = None
+        self._unsub_publish: Callable[[], None] | None = None
+        self._last_publish = 0.0
+        self._last_telegram_at: float | None = None
+        self._period: float | None = None
+        self._stale = False
+        self._logged_failures: set[FailureKind] = set()
+        self._key_failures = 0
+        self.latest: MeterData | None = None
+        self.telegrams_decoded = 0
+        self.frames_rejected = 0
+        self.last_error: str | None = None
+        self.raw_frames: deque[bytes] = deque(maxlen=RAW_FRAMES_KEPT)
+
+    # Life cycle
+
+    async def async_start(self) -> None:
+        """Open the port and start reading; raise ConfigEntryNotReady if it cannot be opened."""
+        try:
+            stream = await async_open(self.port, self._settings)
+        except CannotConnect as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"port": self.port},
+            ) from err
+        self._run(stream)
+        self.config_entry.async_on_unload(
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
+        )
+
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        await self.async_stop()
+
+    async def async_stop(self) -> None:
+        """Stop reading and close the port."""
+        await self._async_stop_runner()
+        for unsub in (self._unsub_stale, self._unsub_publish):
+            if unsub:
+                unsub()
+        self._unsub_stale = self._unsub_publish = None
+
+    @asynccontextmanager
+    async def async_port_released(self) -> AsyncIterator[None]:
+        """Let go of the port for a while (reconfigure probes it), then take it back."""
+        await self._async_stop_runner()
+        try:
+            yield
+        finally:
+            self._run(None)
+
+    def _run(self, stream: MeterStream | None) -> None:
+        self._runner = self.config_entry.async_create_background_task(
+            self.hass, self._async_run(stream), f"{DOMAIN} meter reader {self.port}"
+        )
+        self._arm_stale_timer()
+
+    async def _async_stop_runner(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        if self._stream is not None:
+            await async_close(self._stream)
+            self._stream = None
+
+    async def _async_run(self, stream: MeterStream | None) -> None:
+        """Read until the connection drops, then reconnect with backoff, forever."""
+        delay = RECONNECT_MIN
+        while True:
+            if stream is None:
+                try:
+                    stream = await async_open(self.port, self._settings)
+                except CannotConnect as err:
+                    _LOGGER.debug("Reconnecting to %s failed: %s", self.port, err)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RECONNECT_MAX)
+                    continue
+                _LOGGER.info("Reconnected to the meter at %s", self.port)
+            self._stream = stream
+            decoded_before = self.telegrams_decoded
+            reason = await self._async_read(stream[0])
+            self._stream = None
+            await async_close(stream)
+            stream = None
+            _LOGGER.info("Connection to the meter at %s lost (%s); reconnecting", self.port, reason)
+            if self.telegrams_decoded > decoded_before:
+                delay = RECONNECT_MIN  # The connection was good; start the backoff over.
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX)
+
+    async def _async_read(self, reader: asyncio.StreamReader) -> str:
+        """Feed the stream to a fresh decoder until it ends; return why it ended."""
+        self._decoder = decoder = MeterDecoder(self._key, self._auth_key)
+        try:
+            while data := await reader.read(READ_SIZE):
+                self._handle(decoder.feed(data))
+        except (OSError, serialx.SerialException) as err:
+            return str(err) or type(err).__name__
+        finally:
+            self._handle(decoder.flush())  # A frame cut off by the disconnect.
+        return "end of stream"
+
+    @callback
+    def _handle(self, results: list[Telegram | DecodeFailure]) -> None:
+        for item in results:
+            if isinstance(item, Telegram):
+                self._handle_telegram(item)
+            else:
+                self._handle_failure(item)
+
+    # Telegrams
+
+    @callback
+    def _handle_failure(self, failure: DecodeFailure) -> None:
+        """Count and remember a rejected frame; never publish it."""
+        self.frames_rejected += 1
+        self.last_error = f"{failure.kind}: {failure.message}"
+        if failure.raw:
+            self.raw_frames.append(failure.raw)
+        if failure.kind not in self._logged_failures:
+            self._logged_failures.add(failure.kind)
+            _LOGGER.warning("Meter at %s: frame rejected, %s", self.port, self.last_error)
+        if failure.kind in KEY_FAILURES:
+            self._key_failures += 1
+            if self._key_failures == KEY_FAILURES_FOR_REPAIR:
+                self._raise_key_issue()
+        self.async_update_listeners()
+
+    @callback
+    def _handle_telegram(self, telegram: Telegram) -> None:
+        now = time.monotonic()
+        self.telegrams_decoded += 1
+        self.raw_frames.append(telegram.raw)
+        self._logged_failures.clear()
+        if self._key_failures >= KEY_FAILURES_FOR_REPAIR:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        self._key_failures = 0
+        if self._last_telegram_at is not None:
+            self._period = now - self._last_telegram_at
+        self._last_telegram_at = now
+        self.latest = MeterData(self._accepted_values(telegram, now), telegram)
+        self._arm_stale_timer()
+        if self._stale or self.data is None:
+            if self._stale:
+                _LOGGER.info("The meter at %s is sending telegrams again", self.port)
+            self._stale = False
+            self._publish()
+        elif self._state_interval <= 0 or now - self._last_publish >= self._state_interval:
+            self._publish()
+        elif self._unsub_publish is None:
+            # Throttled: the newest telegram is written at the end of the interval,
+            # so the last state of a total is always the meter's exact value.
+            delay = self._state_interval - (now - self._last_publish)
+            self._unsub_publish = async_call_later(self.hass, delay, self._publish)
+
+    def _accepted_values(self, telegram: Telegram, now: float) -> dict[str, MeterValue]:
+        """Map readings to quantity keys, keeping the previous value of a doubtful total."""
+        values: dict[str, MeterValue] = {}
+        for code, reading in telegram.payload.values.items():
+            quantity = lookup(code, telegram.payload.values)
+            if quantity is None or quantity.key in values:
+                continue
+            value = reading.value
+            if (
+                quantity.cumulative
+                and isinstance(value, Decimal)
+                and TotalGuard.is_total(reading.unit)
+                and not self._guard.accept(quantity.key, value, reading.unit, now)
+            ):
+                _LOGGER.debug("Rejected %s = %s from %s", quantity.key, value, self.port)
+                value = self._guard.last(quantity.key)
+            values[quantity.key] = value
+        if telegram.payload.timestamp is not None:
+            values.setdefault("meter_timestamp", telegram.payload.timestamp)
+        return values
+
+    @callback
+    def _publish(self, _now: datetime | None = None) -> None:
+        self._unsub_publish = None
+        if self.latest is not None:
+            self._last_publish = time.monotonic()
+            self.async_set_updated_data(self.latest)
+
+    # Availability
+
+    @callback
+    def _arm_stale_timer(self) -> None:
+        if self._unsub_stale:
+            self._unsub_stale()
+        timeout = max(STALE_MIN, STALE_PERIODS * (self._period or 0.0))
+        self._unsub_stale = async_call_later(self.hass, timeout, self._mark_stale)
+
+    @callback
+    def _mark_stale(self, _now: datetime) -> None:
+        self._unsub_stale = None
+        if not self._stale:
+            self._stale = True
+            _LOGGER.info(
+                "No telegram from the meter at %s for a while; it is unavailable", self.port
+            )
+            self.last_update_success = False
+            self.async_update_listeners()
+
+    # Repairs
+
+    def keys_decrypt(self, key: bytes | None, auth_key: bytes | None) -> bool:
+        """Whether these keys turn any of the kept raw frames into a telegram."""
+        decoder = MeterDecoder(key, auth_key)
+        return any(
+            isinstance(item, Telegram) for raw in self.raw_frames for item in decoder.feed(raw)
+        )
+
+    @property
+    def _issue_id(self) -> str:
+        return f"{ISSUE_METER_DECRYPTION_FAILED}_{self.config_entry.entry_id}"
+
+    def _raise_key_issue(self) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_METER_DECRYPTION_FAILED,
+            translation_placeholders={"title": self.config_entry.title, "port": self.port},
+            data={"entry_id": self.config_entry.entry_id},
+        )
+
+    # Device and diagnostics
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The meter device, completed from the latest telegram."""
+        serial = self.config_entry.unique_id or self.port
+        info = DeviceInfo(
+            identifiers={(DOMAIN, serial)}, name=self.config_entry.title, serial_number=serial
+        )
+        if self.latest is not None:
+            telegram = self.latest.telegram
+            if maker := meter_manufacturer(telegram):
+                info["manufacturer"] = maker
+            if model := meter_model(telegram):
+                info["model"] = model
+            if firmware := meter_firmware(telegram):
+                info["sw_version"] = firmware
+        return info
+
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """Everything useful for a bug report, with keys redacted and the serial masked."""
+        entry = self.config_entry
+        data = async_redact_data(dict(entry.data), TO_REDACT)
+        serials = {s for s in (entry.unique_id, data.get(CONF_SERIAL_NUMBER)) if s}
+        if self.latest is not None:  # The ids of the meter and its sub-meters, as sent.
+            serials.update(
+                reading.value
+                for code, reading in self.latest.telegram.payload.values.items()
+                if isinstance(reading.value, str)
+                and (quantity := lookup(code)) is not None
+                and quantity.key in IDENTITY_KEYS
+            )
+        if CONF_SERIAL_NUMBER in data:
+            data[CONF_SERIAL_NUMBER] = mask_serial(data[CONF_SERIAL_NUMBER])
+        latest = self.latest
+        telegram = latest.telegram if latest else None
+        return {
+            "entry": {
+                "title": self._masked(entry.title, serials),
+                "unique_id": mask_serial(entry.unique_id or ""),
+                "data": data,
+                "options": dict(entry.options),
+            },
+            "connection": {
+                "port": self.port,
+                "serial_settings": str(self._settings or "bridge"),
+                "connected": self._stream is not None,
+                "available": not self._stale and latest is not None,
+            },
+            "statistics": {
+                "telegrams_decoded": self.telegrams_decoded,
+                "frames_rejected": self.frames_rejected,
+                "readings_rejected": self._guard.rejections,
+                "last_error": self.last_error,
+                "consecutive_key_failures": self._key_failures,
+                "telegram_period_s": self._period,
+                "decoder": self._decoder.stats.as_dict() if self._decoder else None,
+            },
+            "last_telegram": None
+            if telegram is None
+            else {
+                "framing": telegram.framing,
+                "header": _SERIAL_LIKE.sub(
+                    lambda match: mask_serial(match.group()), telegram.payload.header or ""
+                ),
+                "manufacturer": meter_manufacturer(telegram),
+                "frame_counter": telegram.frame_counter,
+                "authenticated": telegram.authenticated,
+                "values": {
+                    code: f"{reading.value} {reading.unit}".strip()
+                    for code, reading in telegram.payload.values.items()
+                    if not isinstance(reading.value, str)
+                },
+            },
+            "raw_frames": [self._masked_raw(raw, serials) for raw in self.raw_frames],
+        }
+
+    @staticmethod
+    def _masked(text: str, serials: set[str]) -> str:
+        for serial in serials:
+            text = text.replace(serial, mask_serial(serial))
+        return text
+
+    @staticmethod
+    def _masked_raw(raw: bytes, serials: set[str]) -> str:
+        """The frame in hex; plaintext occurrences of the serial (text or hex) are masked."""
+        for serial in serials:
+            hexed = serial.encode().hex()
+            for form in (serial.encode(), hexed.encode(), hexed.upper().encode()):
+                raw = raw.replace(form, b"*" * len(form))
+        return raw.hex()
