@@ -12,6 +12,7 @@ from collections.abc import Callable
 import contextlib
 import io
 import json
+import os
 from pathlib import Path
 import sys
 import time
@@ -89,9 +90,9 @@ def gurux(sample: dict[str, Any]) -> Callable[[], object]:
 
 def dsmr_parser(sample: dict[str, Any]) -> Callable[[], object]:
     if sample["framing"] == "dsmr-encrypted":
-        parser = TelegramParser(
-            telegram_specifications.SAGEMCOM_T210_D_R, apply_checksum_validation=False
-        )
+        # MSN: dsmr_parser's encrypted Luxembourg Smarty spec with its full object list
+        # (SAGEMCOM_T210_D_R knows 10 of the telegram's objects, so it would do less work).
+        parser = TelegramParser(telegram_specifications.MSN, apply_checksum_validation=False)
         args = (sample["hex"], sample["key_hex"], sample["auth_key_hex"])
     else:
         parser = TelegramParser(telegram_specifications.V5)
@@ -179,6 +180,9 @@ def report(rows: list[Row]) -> int:
         )
     print("\ntransport: framing, checksums, reassembly and decryption without the payload decoding")
     print(f"\nslowest ratio: {worst:.0f}x (target >= 20x)")
+    label, size, mine, *_ = next(row for row in rows if row[0].startswith("M-Bus"))
+    print(f"encrypted M-Bus telegram ({size} bytes): {mine:.1f}µs (target < 50µs)")
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     return 0
 
 

@@ -181,3 +181,38 @@ def test_any_well_formed_body_decodes_or_is_an_unsupported_layout(body: bytes) -
         assert isinstance(code, str)
         assert isinstance(reading, Reading)
         assert isinstance(reading.value, Decimal | str | datetime)
+
+
+def _push_list(*captures: tuple[int, str], values: str) -> bytes:
+    entries = "".join(
+        "0204" + "12" + f"{class_id:04X}" + "0906" + code + "0F02" + "120000"
+        for class_id, code in captures
+    )
+    body = f"02{len(captures) + 1:02X}" + f"01{len(captures):02X}" + entries + values
+    return bytes.fromhex("0F0000000100" + body)
+
+
+def test_push_list_of_an_unnamed_maker_scales_currents_and_power_factor() -> None:
+    """No system title, no logical device name: the units every push-list maker uses."""
+    apdu = _push_list((3, "01001F0700FF"), (3, "01000D0700FF"), values="120082" + "12011E")
+    payload = decode_apdu(apdu)
+    assert payload.values["1-0:31.7.0"] == Reading(Decimal("1.30"), "A")
+    assert payload.values["1-0:13.7.0"] == Reading(Decimal("0.286"), "")
+
+
+@pytest.mark.parametrize(("raw", "volts"), [("00EB", "235"), ("0935", "235.7"), ("5C14", "235.72")])
+def test_unscaled_voltage_resolution_follows_its_magnitude(raw: str, volts: str) -> None:
+    """1 V (L+G E450), 0.1 V (E360) or 0.01 V: a mains phase voltage is below 1000 V."""
+    apdu = _push_list((3, "0100200700FF"), (3, "0100340700FF"), values=f"12{raw}120000")
+    payload = decode_apdu(apdu)
+    assert payload.values["1-0:32.7.0"] == Reading(Decimal(volts), "V")
+    assert payload.values["1-0:52.7.0"].value == 0
+
+
+@pytest.mark.parametrize("bits", ["7FC00000", "7F800000", "FF800000"])
+def test_a_non_finite_float_is_no_reading(bits: str) -> None:
+    """NaN or infinity (a meter's error marker) is left out, not scaled or compared."""
+    body = "0204" + "0906" + "0100200700FF" + "1200EB" + "0906" + "0100340700FF" + "17" + bits
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["1-0:32.7.0"] == Reading(Decimal(235), "V")
+    assert "1-0:52.7.0" not in payload.values

@@ -146,3 +146,23 @@ def test_as_a_subprocess() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["meter_id"] == "181220000009"
+
+
+def test_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`decode big.hex | head -1`: the closed pipe ends the command quietly."""
+    many = tmp_path / "many.hex"
+    many.write_text((AT01["hex"] + "\n") * 400)
+    command = ["decode", "--hex", "--key", AT01["key_hex"], str(many)]
+    decoder = subprocess.Popen(
+        [sys.executable, "-m", "custom_components.localgrid.protocol", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert decoder.stdout is not None
+    assert decoder.stderr is not None
+    assert json.loads(decoder.stdout.readline())["meter_id"] == "181220000009"
+    decoder.stdout.close()
+    errors = decoder.stderr.read().decode()
+    assert decoder.wait(timeout=60) == 0
+    assert "Traceback" not in errors, errors

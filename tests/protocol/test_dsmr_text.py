@@ -184,3 +184,33 @@ def test_truncations_and_bit_flips(sample_id: str, data: st.DataObject) -> None:
 @given(st.text(alphabet="0123456789-:.()*WSkmVAhvar3/!\r\n", max_size=300))
 def test_telegram_shaped_noise(text: str) -> None:
     _parse_or_telegram_error(text.encode())
+
+
+def _telegram(*lines: str) -> bytes:
+    return ("\r\n".join(("/XXX5 test", "", *lines, "!")) + "\r\n").encode()
+
+
+def test_codes_written_with_their_f_group() -> None:
+    """EasyMeter Q3D: `1-0:1.8.0*255(...)`; F other than 255 stays in the key."""
+    payload = parse_telegram(
+        _telegram("1-0:1.8.0*255(00052185.7825309*kWh)", "1-0:1.8.0*101(00000001.000*kWh)")
+    )
+    assert payload.values["1-0:1.8.0"] == Reading(Decimal("52185.7825309"), "kWh")
+    assert payload.values["1-0:1.8.0*101"] == Reading(Decimal("1.000"), "kWh")
+
+
+def test_dsmr22_gas_profile_also_under_the_code_it_names() -> None:
+    payload = parse_telegram(
+        _telegram("0-1:24.3.0(161107190000)(00)(60)(1)(0-1:24.2.1)(m3)", "(00001.001)")
+    )
+    gas = Reading(Decimal("1.001"), "m³")
+    assert payload.values["0-1:24.3.0"] == payload.values["0-1:24.2.1"] == gas
+
+
+def test_clock_spelled_out_and_placeholder_ids() -> None:
+    """NES (Denmark) writes `20240111 09:35:00`; an id of zeros is not `0` repeated."""
+    payload = parse_telegram(
+        _telegram("0-0:1.0.0(20240111 09:35:00)", "0-0:96.1.1(00000000000000)")
+    )
+    assert payload.timestamp == datetime(2024, 1, 11, 8, 35, tzinfo=UTC)
+    assert payload.meter_id == "00000000000000"

@@ -155,3 +155,28 @@ def test_scaling_is_exact_on_large_counters() -> None:
 )
 def test_normalised(number: str, unit: str, expected: Reading) -> None:
     assert normalised(Decimal(number), unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "text"),
+    [
+        ("0000.321", "kVAr", "321"),  # Kamstrup / L+G / NES P1 spelling
+        ("00002496.779", "kVArh", "2496.779"),
+        ("0001.01", "kW", "1010"),  # no exponent notation: 1.01E+3 would leak into JSON
+        ("0000.00", "kW", "0"),
+        ("999.9", "kW", "999900"),
+        ("5", "mA", "0.005"),  # the exact spelling wins over the case-blind match
+    ],
+)
+def test_normalised_units_spelled_freely_and_plain_numbers(
+    number: str, unit: str, text: str
+) -> None:
+    reading = normalised(Decimal(number), unit)
+    assert str(reading.value) == text
+    assert reading.unit in ("var", "kvarh", "W", "A")
+
+
+def test_dsmr22_gas_profile_is_gas() -> None:
+    quantity = lookup("0-1:24.3.0")
+    assert quantity is not None
+    assert quantity.unit == "m³"

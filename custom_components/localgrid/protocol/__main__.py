@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -27,13 +28,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a command; exit code 0 when something was decoded, 1 when nothing, 2 usage."""
     args = _parser().parse_args(argv)
-    if args.command == "decode":
-        from .decode_cli import run_decode
+    try:
+        if args.command == "decode":
+            from .decode_cli import run_decode
 
-        return run_decode(args)
-    from .otgw_cli import run_otgw
+            return run_decode(args)
+        from .otgw_cli import run_otgw
 
-    return run_otgw(args)
+        return run_otgw(args)
+    except BrokenPipeError:
+        # The reader left (`| head`): stop quietly; pointing stdout at devnull keeps the
+        # interpreter's final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from math import isfinite
+from struct import Struct
 from typing import TypeIs
 
 from . import axdr, obis
 from .axdr import CENTRAL_EUROPE, Value
-from .layouts import IMPLICIT_EXPONENTS, POSITIONAL_LAYOUTS, PositionalLayout
+from .layouts import IMPLICIT_EXPONENTS, POSITIONAL_LAYOUTS, PUSH_LIST_EXPONENTS, PositionalLayout
 from .model import Payload, Reading
 
 DATA_NOTIFICATION = 0x0F
@@ -75,13 +77,19 @@ def decode_apdu(
         pos = 7
     else:
         raise ApduError(f"bad date-time field {tag:#04x} in the notification header")
+    maker = system_title[:3].decode("latin-1").upper() if system_title else ""
+    scan = _scan_obis(buf, pos, size)
+    if scan is not None:
+        values: dict[str, Reading] = {}
+        _obis_values(scan, values, maker, local_zone)
+        if values:
+            return _payload(values, timestamp)
     try:
         body, end = axdr.decode(buf, pos, size)
     except axdr.AxdrError as err:
         raise ApduError(str(err)) from None
     if end != size:
         raise ApduError(f"{size - end} bytes of garbage after the notification body")
-    maker = system_title[:3].decode("latin-1").upper() if system_title else ""
     return _interpret(body, timestamp, maker, local_zone)
 
 
@@ -98,6 +106,10 @@ def _interpret(body: Value, timestamp: datetime | None, maker: str, zone: tzinfo
         _obis_walk(body, values, maker, zone)
     if not values:
         raise UnsupportedLayoutError(f"no known layout for a body of kinds {_kinds(body)}")
+    return _payload(values, timestamp)
+
+
+def _payload(values: dict[str, Reading], timestamp: datetime | None) -> Payload:
     if timestamp is None:
         clock = values.get(CLOCK)
         if clock is not None and isinstance(clock.value, datetime):
@@ -116,8 +128,13 @@ def _meter_id(values: dict[str, Reading]) -> str | None:
 # ---- layouts 1-3: OBIS codes flat or nested, scaler/unit optional ----------------------
 
 
+type Entry = tuple[str, Value, Scaling | None]  # OBIS code, value, scaler/unit if sent
+# entries, elements without OBIS by index, the first element, element count, implicit units
+type Scan = tuple[list[Entry], list[tuple[int, Value]], Value, int, bool]
+
+
 def _obis_walk(body: list[Value], values: dict[str, Reading], maker: str, zone: tzinfo) -> None:
-    entries: list[tuple[str, Value, Scaling | None]] = []
+    entries: list[Entry] = []
     strays: list[tuple[int, Value]] = []
     implicit = False  # some value comes without scaler/unit: its maker decides
     count = len(body)
@@ -141,24 +158,39 @@ def _obis_walk(body: list[Value], values: dict[str, Reading], maker: str, zone: 
         else:
             strays.append((i, item))
             i += 1
+    _obis_values((entries, strays, body[0], count, implicit), values, maker, zone)
+
+
+def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinfo) -> None:
+    """Readings of a scan: the OBIS entries, the elements without OBIS (`strays`, by
+    index) of a body of `count` elements opening with `first`; `implicit`: some entry
+    has no scaler/unit."""
+    entries, strays, first, count, implicit = scan
     if not entries:
         return
     # A list may open with its version id without OBIS (Kamstrup_V0001): it names the maker.
-    first = body[0]
     if type(first) is str or (type(first) is bytes and _printable(first)):
         entries.insert(0, (LIST_VERSION, first, None))
         strays.pop(0)
     if implicit:
         maker = _maker(entries) or maker
     scale = obis.scale
+    unscaled_volts: list[str] = []
     for code, value, scaling in entries:
         if type(value) is int:  # the common case, inline
-            unit, exponent = scaling or _implicit(code, maker)
+            if scaling is None:
+                unit, exponent = _implicit(code, maker)
+                if unit == "V":
+                    unscaled_volts.append(code)
+            else:
+                unit, exponent = scaling
             values[code] = Reading(scale(value, exponent), unit)
             continue
         reading = _reading(code, value, scaling, maker, zone)
         if reading is not None:
             values[code] = reading
+    if unscaled_volts:
+        _mains_voltages(values, unscaled_volts, maker)
     # Layout 1 leaves the date-time first and the meter number last without OBIS.
     for index, item in strays:
         if type(item) is bytes and axdr.is_datetime(item) and index == 0:
@@ -167,6 +199,121 @@ def _obis_walk(body: list[Value], values: dict[str, Reading], maker: str, zone: 
                 values.setdefault(CLOCK, reading)
         elif index == count - 1 and isinstance(item, bytes | str) and item:
             values.setdefault(METER_NUMBER, Reading(_text(item)))
+
+
+def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
+    """Layouts 1-3 read straight from the bytes: _obis_values' arguments, as _obis_walk
+    finds them in the decoded tree, without building the tree.
+
+    Only the plain shapes are read here (OBIS octet-strings, `{scaler, unit}` as
+    `02 02 0F s 16 u`, nested `{OBIS, value[, scaler_unit]}`); on anything else, or a
+    body that a push-object list or positional layout could claim, None: the tree walk
+    decides (and words the error). The `first` element of a nested body is given as
+    None, which is as little text as the structure it stands for.
+    """
+    try:
+        if buf[pos] not in (1, 2) or not 0 < buf[pos + 1] < 0x80:
+            return None
+        count = buf[pos + 1]
+        pos += 2
+        if count in (_LIST_FIRST_COUNTS if buf[pos] == 2 else _LAYOUTS_BY_LENGTH):
+            return None
+        entries: list[Entry] = []
+        strays: list[tuple[int, Value]] = []
+        implicit = False
+        first: Value = None
+        heads = _HEADS
+        u32 = _U32
+        scaler_units = _SCALER_UNITS
+        decode = axdr.decode
+        i = 0
+        while i < count:
+            tag = buf[pos]
+            if tag == 9 and i + 1 < count:
+                head = buf[pos : pos + 8]  # flat: OBIS, value[, scaler_unit]?
+            elif tag == 2:
+                head = buf[pos : pos + 10]  # nested: {OBIS, value[, scaler_unit]}?
+            else:
+                head = b""
+            known = heads.get(head) or _entry_head(head)
+            if known is None:
+                if tag in (1, 2, 0x13) or (tag == 9 and buf[pos + 1] >= 0x80):
+                    return None  # another structure or encoding: the tree walk judges it
+                value, pos = decode(buf, pos, end)  # no OBIS: date-time, meter number...
+                strays.append((i, value))
+                if not i:
+                    first = value
+                i += 1
+                continue
+            size, code = known
+            pos += len(head)
+            tag = buf[pos]
+            if tag == 6 and pos + 5 <= end:  # double-long-unsigned, most registers
+                value = u32(buf, pos + 1)[0]
+                pos += 5
+            elif tag == 0x12 and pos + 3 <= end:  # long-unsigned
+                value = buf[pos + 1] << 8 | buf[pos + 2]
+                pos += 3
+            else:
+                value, pos = decode(buf, pos, end)
+            scaling = None
+            if size == 3 or (not size and i + 2 < count):
+                if buf[pos] == 2:
+                    chunk = buf[pos : pos + 6]
+                    scaling = scaler_units.get(chunk) or _scaler_unit(chunk)
+                if scaling is not None:
+                    pos += 6
+                elif size or buf[pos] in (1, 2):
+                    return None  # not the plain scaler_unit encoding
+            if size:
+                i += 1
+            else:
+                if not i:
+                    first = head[2:]
+                i += 2 if scaling is None else 3
+            if pos > end:
+                return None
+            implicit = implicit or scaling is None
+            entries.append((code, value, scaling))
+    except IndexError, axdr.AxdrError:
+        return None
+    if pos != end or not entries:
+        return None
+    return entries, strays, first, count, implicit
+
+
+_U32 = Struct(">I").unpack_from
+# Entry heads: `09 06 OBIS` -> (0, code); `02 size 09 06 OBIS` -> (size, code).
+_HEADS: dict[bytes, tuple[int, str]] = {}
+
+
+def _entry_head(head: bytes) -> tuple[int, str] | None:
+    """What an entry's first bytes say, if they open a flat or nested OBIS entry."""
+    if len(head) == 8 and head[:2] == b"\x09\x06" and head[2] <= 15:
+        found = (0, _code(head[2:]))
+    elif len(head) == 10 and head[:1] == b"\x02" and 2 <= head[1] <= 3:
+        if head[2:4] != b"\x09\x06" or head[4] > 15:
+            return None
+        found = (head[1], _code(head[4:]))
+    else:
+        return None
+    if len(_HEADS) < 4096:
+        _HEADS[head] = found
+    return found
+
+
+_SCALER_UNITS: dict[bytes, Scaling] = {}
+
+
+def _scaler_unit(chunk: bytes) -> Scaling | None:
+    """The scaling of the bytes `02 02 0F s 16 u` (a scaler_unit); None for other bytes."""
+    if len(chunk) != 6 or chunk[:3] != b"\x02\x02\x0f" or chunk[4] != 0x16:
+        return None
+    scaler = chunk[3]
+    found = obis.dlms_scaling(chunk[5], scaler - 256 if scaler > 127 else scaler)
+    if len(_SCALER_UNITS) < 4096:
+        _SCALER_UNITS[chunk] = found
+    return found
 
 
 def _maker(entries: list[tuple[str, Value, Scaling | None]]) -> str:
@@ -211,6 +358,8 @@ def _reading(
     code: str, value: Value, scaling: Scaling | None, maker: str, zone: tzinfo
 ) -> Reading | None:
     if type(value) is int or type(value) is float:
+        if type(value) is float and not isfinite(value):
+            return None  # NaN or infinity is no measurement
         unit, exponent = scaling or _implicit(code, maker)
         return Reading(obis.scale(value, exponent), unit)
     if isinstance(value, bytes):
@@ -225,6 +374,8 @@ def _reading(
 
 
 _IMPLICIT: dict[tuple[str, str], tuple[str, int]] = {}
+_PUSH_LIST_MAKER = "push list"  # pseudo-maker: PUSH_LIST_EXPONENTS
+_EXPONENTS = {**IMPLICIT_EXPONENTS, _PUSH_LIST_MAKER: PUSH_LIST_EXPONENTS}
 
 
 def _implicit(code: str, maker: str) -> tuple[str, int]:
@@ -237,11 +388,34 @@ def _implicit(code: str, maker: str) -> tuple[str, int]:
         if quantity is None or wire_unit is None:
             found = ("", 0)
         else:
-            exponent = IMPLICIT_EXPONENTS.get(maker, {}).get(quantity.kind, 0)
+            exponent = _EXPONENTS.get(maker, {}).get(quantity.kind, 0)
             found = obis.dlms_scaling(wire_unit, exponent)
         if len(_IMPLICIT) < 4096:
             _IMPLICIT[key] = found
     return found
+
+
+_MAINS_VOLTAGE_LIMIT = 1000  # V: no phase of a low-voltage supply reaches it
+
+
+def _mains_voltages(values: dict[str, Reading], codes: list[str], maker: str) -> None:
+    """Voltages sent without scaler by a maker whose resolution is not known, by magnitude.
+
+    L+G sends 1 V from an E450 and 0.1 V from an E360 under the same maker id; a mains
+    phase voltage is below 1000 V, so the telegram's largest one tells the resolution.
+    """
+    if "voltage" in _EXPONENTS.get(maker, {}):
+        return
+    numbers = {code: number for code in codes if isinstance(number := values[code].value, Decimal)}
+    if not numbers:
+        return
+    shift = 0
+    largest = max(numbers.values())
+    while largest >= _MAINS_VOLTAGE_LIMIT and shift > -3:
+        largest = largest.scaleb(-1)
+        shift -= 1
+    for code, number in numbers.items() if shift else ():
+        values[code] = Reading(number.scaleb(shift), "V")
 
 
 def _datetime_reading(raw: bytes, zone: tzinfo) -> Reading | None:
@@ -303,10 +477,17 @@ def _push_list(
             continue
         entries.append((_code(raw_code), body[index]))
     maker = _maker([(code, value, None) for code, value in entries]) or maker
+    if maker not in IMPLICIT_EXPONENTS:
+        maker = _PUSH_LIST_MAKER
+    unscaled_volts: list[str] = []
     for code, value in entries:
         reading = _reading(code, value, None, maker, zone)
         if reading is not None:
             values[code] = reading
+            if reading.unit == "V":
+                unscaled_volts.append(code)
+    if unscaled_volts:
+        _mains_voltages(values, unscaled_volts, maker)
 
 
 # ---- layout 5: positional lists -----------------------------------------------------------
@@ -348,6 +529,14 @@ def _fits(kind: str, item: Value) -> bool:
     if kind == "t":
         return type(item) is bytes and axdr.is_datetime(item)
     return True
+
+
+# Body lengths at which a positional layout could claim a body opening with a structure.
+_LIST_FIRST_COUNTS = frozenset(
+    len(layout.kinds)
+    for layout in POSITIONAL_LAYOUTS
+    if layout.head is None and _fits(layout.kinds[0], [])
+)
 
 
 def _positional(plan: Plan, body: list[Value], values: dict[str, Reading], zone: tzinfo) -> None:

@@ -88,6 +88,8 @@ class MeterDecoder:
         self._mbus = mbus.MbusMessages()
         self._hdlc = hdlc.HdlcMessages()
         self._gbt = BlockTransfer()
+        self._rejected = 0
+        """Bytes at the buffer's start inside a frame that failed its check: never decoded."""
         self.stats = DecoderStats()
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Result]:
@@ -123,6 +125,7 @@ class MeterDecoder:
                 message = "input ended inside a segmented message"
                 out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
         self._buf.clear()
+        self._rejected = 0
         return out
 
     @property
@@ -132,6 +135,7 @@ class MeterDecoder:
 
     def _reset(self) -> None:
         self._buf.clear()
+        self._rejected = 0
         self._mbus.reset()
         self._hdlc.reset()
         self._gbt.reset()
@@ -143,6 +147,7 @@ class MeterDecoder:
         pos = 0
         cut_short = False
         bare_allowed = True
+        rejected_end = self._rejected
         while True:
             match = _CANDIDATE.search(buf, pos)
             if match is None:
@@ -156,7 +161,7 @@ class MeterDecoder:
             first = buf[start]
             incomplete = False
             try:
-                end = self._read(first, start, out, bare_allowed)
+                end = self._read(first, start, out, bare_allowed and start >= rejected_end)
                 incomplete = end is None
             except NotAFrame:
                 end = None
@@ -164,6 +169,10 @@ class MeterDecoder:
                 raw = bytes(buf[start : err.end])
                 framing = _FRAMING_BY_START.get(first)
                 out.append(self._fail(FailureKind.CORRUPT, str(err), framing, raw))
+                # Counted once: neither the rest of its message nor an APDU header seen
+                # inside it while resynchronising is reported again.
+                self._frame_lost(framing, raw)
+                rejected_end = max(rejected_end, err.end)
                 end = err.resume
                 if end is not None:
                     stats.bytes_discarded += end - start
@@ -185,6 +194,7 @@ class MeterDecoder:
                 end = start + 1
                 stats.bytes_discarded += 1
             pos = end
+        self._rejected = max(rejected_end - pos, 0)
         del buf[:pos]
 
     # Framing readers: index after the frame, None to wait for more bytes.
@@ -379,6 +389,16 @@ class MeterDecoder:
                 raw=raw,
             )
         )
+
+    def _frame_lost(self, framing: Framing | None, raw: bytes) -> None:
+        """Drop quietly the message a frame that failed its check belonged to."""
+        if framing is Framing.MBUS:
+            self._mbus.frame_lost()
+        elif framing is Framing.HDLC:
+            self._hdlc.frame_lost(raw)
+        else:
+            return
+        self._gbt.frame_lost()  # the blocks it carried, if any
 
     def _report_dropped(self, raw: bytes, framing: Framing, out: list[Result]) -> None:
         if raw:

@@ -12,15 +12,24 @@ import re
 from zoneinfo import ZoneInfo
 
 from .model import Payload, Reading
-from .obis import UNIT_NORMALISATION, normalised
+from .obis import normalised, unit_normalisation
 
 # One object per line; DSMR 2.2 continues a line on the next one starting with '('.
+# Some meters (EasyMeter Q3D) write the F group too: `1-0:1.8.0*255(...)`.
+# Groups: code; then either a lone `(number[*unit])` (number, unit) or the parentheses
+# (findall gives b"" for the groups that did not take part).
 _OBJECT = re.compile(
-    rb"^(\d{1,3})-(\d{1,3}):(\d{1,3})\.(\d{1,3})\.(\d{1,3})((?:\([^()\r\n]*\))+)[ \t]*\r?$",
+    rb"^(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:\*\d{1,3})?)"
+    rb"(?:\(([-+]?\d+(?:\.\d+)?)(?:\*([^()\r\n]+))?\)|((?:\([^()\r\n]*\))+))[ \t]*\r?$",
     re.MULTILINE,
 )
+# DSMR 2.2/3.0 gas profile `0-1:24.3.0(time)(00)(60)(1)(0-1:24.2.1)(m3)(value)` names
+# the register it carries.
+_NAMED_CODE = re.compile(rb"\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}")
 _CONTINUATION = re.compile(rb"\r?\n(?=\()")
 _TIMESTAMP = re.compile(rb"\d{12}[WS]?")
+# NES/Echelon meters (Denmark) write the clock `20240111 09:35:00`.
+_SPELLED_TIMESTAMP = re.compile(rb"20(\d{6}) (\d\d):(\d\d):(\d\d)")
 _NUMBER = re.compile(rb"[-+]?\d+(?:\.\d+)?")
 _HEX = re.compile(rb"(?:[0-9A-Fa-f]{2})+")
 
@@ -51,13 +60,32 @@ def parse_telegram(text: bytes) -> Payload:
     if header_end < 0:
         raise TelegramError("a P1 telegram has a header line and object lines")
     header = body[1:header_end].strip().decode("latin-1")
-    body = _CONTINUATION.sub(b"", body[header_end:])
+    body = body[header_end:]
+    if b"\n(" in body:
+        body = _CONTINUATION.sub(b"", body)
     values: dict[str, Reading] = {}
-    for match in _OBJECT.finditer(body):
-        code = _code(match.group(1, 2, 3, 4, 5))
-        reading = _reading(code, match.group(6)[1:-1].split(b")("))
+    codes, text_kinds, units = _CODES, _TEXT_KINDS, _UNITS
+    for raw_code, number, unit, parens in _OBJECT.findall(body):
+        code = codes.get(raw_code) or _code(raw_code)
+        if not parens:
+            kind = text_kinds.get(code)
+            if not (_text_kind(code) if kind is None else kind):
+                # A number, with its unit or none: most lines, read here directly.
+                value = Decimal(number.decode("ascii"))
+                if not unit:
+                    values[code] = Reading(value)
+                    continue
+                normal, shift, sent = units.get(unit) or _unit(unit)
+                values[code] = normalised(value, sent) if shift else Reading(value, normal)
+                continue
+            groups = [number + b"*" + unit if unit else number]
+        else:
+            groups = parens[1:-1].split(b")(")
+        reading = _reading(code, groups)
         if reading is not None:
             values[code] = reading
+            if len(groups) > 2 and _NAMED_CODE.fullmatch(groups[-3]):
+                values.setdefault(_code(groups[-3]), reading)
     if not values:
         raise TelegramError("no OBIS object lines in the telegram")
     clock = values.get(CLOCK)
@@ -65,20 +93,40 @@ def parse_telegram(text: bytes) -> Payload:
     return Payload(values, timestamp, _meter_id(values), header)
 
 
-_CODES: dict[tuple[bytes, ...], str] = {}
+_CODES: dict[bytes, str] = {}
+_CODE_PARTS = re.compile(rb"[-:.*]")
 
 
-def _code(groups: tuple[bytes, ...]) -> str:
-    code = _CODES.get(groups)
+def _code(raw: bytes) -> str:
+    """`A-B:C.D.E` of a code written `A-B:C.D.E[*F]` (F 255: not written)."""
+    code = _CODES.get(raw)
     if code is None:
-        a, b, c, d, e = (int(group) for group in groups)
+        a, b, c, d, e, *f = (int(part) for part in _CODE_PARTS.split(raw))
         code = f"{a}-{b}:{c}.{d}.{e}"
+        if f and f[0] != 255:
+            code += f"*{f[0]}"
         if len(_CODES) < 4096:
-            _CODES[groups] = code
+            _CODES[raw] = code
     return code
 
 
-_PLAIN_TEXT = ("0.2.8", "96.1.4", "96.14.0")  # versions and tariff: "0002" stays "0002"
+_UNITS: dict[bytes, tuple[str, int, str]] = {}
+
+
+def _unit(raw: bytes) -> tuple[str, int, str]:
+    """(normalised unit, power of ten, unit as sent) of a unit as sent."""
+    found = _UNITS.get(raw)
+    if found is None:
+        sent = raw.decode("latin-1")
+        normal, shift = unit_normalisation(sent) or (sent, 0)
+        found = (normal, shift, sent)
+        if len(_UNITS) < 4096:
+            _UNITS[raw] = found
+    return found
+
+
+# versions, tariff and plain serial numbers: "0002" stays "0002" (EasyMeter 0.0.0)
+_PLAIN_TEXT = ("0.2.8", "96.1.4", "96.14.0", "0.0.0")
 _HEX_TEXT = ("96.1.", "42.0.", "96.13.")  # ids and messages: hex-encoded ASCII
 
 
@@ -103,7 +151,7 @@ def _reading(code: str, groups: list[bytes]) -> Reading | None:
         # `(capture time)(value*unit)`: gas, water, heat, Belgian monthly peak.
         # DSMR 2.2: `(time)(00)(60)(1)(0-1:24.2.1)(m3)` + `(00000.107)` on the next line.
         last, unit = groups[-1], groups[-2]
-        if b"*" not in last and unit.decode("latin-1") in UNIT_NORMALISATION:
+        if b"*" not in last and unit_normalisation(unit.decode("latin-1")) is not None:
             return _single(code, last + b"*" + unit)
         return _single(code, last)
     # `(count)(code)(entries...)`: the power-failure log and Belgian peak history.
@@ -125,6 +173,9 @@ def _single(code: str, raw: bytes) -> Reading | None:
         return normalised(value, unit.decode("latin-1")) if star else Reading(value)
     if not star and _TIMESTAMP.fullmatch(raw):
         moment = _timestamp(raw)
+        return Reading(moment) if moment is not None else None
+    if not star and (spelled := _SPELLED_TIMESTAMP.fullmatch(raw)):
+        moment = _timestamp(spelled.expand(rb"\1\2\3\4"))
         return Reading(moment) if moment is not None else None
     return Reading(raw.decode("latin-1"))
 
@@ -164,10 +215,13 @@ def _meter_id(values: dict[str, Reading]) -> str | None:
     return None
 
 
+_MIN_ID_LENGTH = 8  # a placeholder id of zeros is not one digit sent many times
+
+
 def _unrepeated(text: str) -> str:
     """`SAG1030700114004` for an id the meter sends three times over (Smarty 42.0.0)."""
     size = len(text)
-    for part in range(1, size // 2 + 1):
+    for part in range(_MIN_ID_LENGTH, size // 2 + 1):
         if size % part == 0 and text == text[:part] * (size // part):
             return text[:part]
     return text

@@ -71,6 +71,12 @@ class BlockTransfer:
             return parts.take()
         return None
 
+    def frame_lost(self) -> None:
+        """A frame carrying this message failed its check (the caller reported it): the
+        parts received and those still to come are dropped quietly, up to the next block 1."""
+        self._parts.drop()
+        self._skipping = True
+
     def reset(self) -> bytes:
         """Drop a partial transfer; its raw frames."""
         self._skipping = False

@@ -108,10 +108,12 @@ def strip_llc(message: bytes) -> bytes:
 class HdlcMessages:
     """Joins segmented frames (format bit 0x08) into one message."""
 
-    __slots__ = ("_parts",)
+    __slots__ = ("_parts", "_skipping")
 
     def __init__(self) -> None:
         self._parts = Reassembly(MAX_MESSAGE)
+        self._skipping = False
+        """The rest of a message already reported lost: its segments are dropped quietly."""
 
     @property
     def dropped(self) -> bytes:
@@ -127,6 +129,11 @@ class HdlcMessages:
         """
         parts = self._parts
         parts.dropped = b""
+        if self._skipping:
+            if frame.info[:3] not in LLC_HEADERS:
+                self._skipping = frame.segmented  # up to the lost message's last segment
+                return None
+            self._skipping = False
         if not parts.active:
             if not frame.segmented:
                 return strip_llc(frame.info), raw
@@ -141,6 +148,17 @@ class HdlcMessages:
         message, frames = parts.take()
         return strip_llc(message), frames
 
+    def frame_lost(self, raw: bytes) -> None:
+        """A frame of this stream failed its check (the caller reported it).
+
+        Its message is lost with it: the segments received and, when the lost frame's
+        format byte says more follow, those too are dropped quietly, up to the message's
+        last segment or the next segment opening with an LLC header.
+        """
+        self._parts.drop()
+        self._skipping = len(raw) > 1 and bool(raw[1] & _SEGMENTED)
+
     def reset(self) -> bytes:
         """Drop a partial message; its raw frames."""
+        self._skipping = False
         return self._parts.drop()

@@ -53,6 +53,14 @@ def _amps(exponent: int, phases: int = 3) -> tuple[Slot, ...]:
     return tuple(Slot(code, exponent, "A") for code in _PHASE_I[:phases])
 
 
+def _phase_powers(phases: int) -> tuple[Slot, ...]:
+    imports = ("1-0:21.7.0", "1-0:41.7.0", "1-0:61.7.0")[:phases]
+    exports = ("1-0:22.7.0", "1-0:42.7.0", "1-0:62.7.0")[:phases]
+    return tuple(Slot(code, 0, "W") for code in (*imports, *exports))
+
+
+_ISKRA_SI_HEAD = (Slot("0-0:42.0.0"), _METER_ID, _P_IN, _P_OUT, _Q_IN, _Q_OUT)
+
 # Norwegian Kaifa (NVE HAN) lists: current in mA, voltage in 0.1 V, energy in Wh.
 _KAIFA_HEAD = (Slot("1-0:0.2.129"), _METER_ID, Slot("0-0:96.1.7"), _P_IN, _P_OUT, _Q_IN, _Q_OUT)
 _KAIFA_ENERGY = (_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT)
@@ -91,6 +99,19 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, None, None),
         head=bytes((0, 6, 25, 9, 0, 255)),
     ),
+    # Slovenian Iskraemeco AM550 instantaneous list (Elektro Ljubljana, amsreader #615,
+    # #869, #956): logical device name, meter number, P+ P- Q+ Q-, U [0.1 V], I [0.01 A],
+    # P+ and P- per phase; three-phase and single-phase.
+    PositionalLayout(
+        "iskra_am550_si_instantaneous_3p",
+        "ooiiiiiiiiiiiiiiii",
+        (*_ISKRA_SI_HEAD, *_volts(-1), *_amps(-2), *_phase_powers(3)),
+    ),
+    PositionalLayout(
+        "iskra_am550_si_instantaneous_1p",
+        "ooiiiiiiii",
+        (*_ISKRA_SI_HEAD, *_volts(-1, 1), *_amps(-2, 1), *_phase_powers(1)),
+    ),
     # Norwegian Kaifa list 1 (2 s): active power import only.
     PositionalLayout("kaifa_no_list1", "i", (_P_IN,)),
     # Norwegian Kaifa list 2, three-phase and single-phase.
@@ -123,9 +144,20 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
 IMPLICIT_EXPONENTS: Mapping[str, Mapping[str, int]] = {
     # Kamstrup Omnipower (NVE list, Norway): energy 0.01 kWh, current 0.01 A, voltage 1 V.
     # Swedish Kamstrup firmware sends energy in Wh: not tellable from the data.
-    "KAM": {"energy": 1, "reactive_energy": 1, "current": -2},
-    # L+G E450 (VSE 2026 push lists): current 0.01 A, voltage 1 V.
-    "LGZ": {"current": -2},
+    # Power factor in hundredths (1-1:13.7.0 = 99 on a Swiss Omnipower, amsreader #350).
+    "KAM": {"energy": 1, "reactive_energy": 1, "current": -2, "power_factor": -2},
+    # Kaifa lists with OBIS codes but no scalers (KFM_001, Swedish MA304): the units of
+    # the Norwegian positional lists, current in mA and voltage in 0.1 V.
+    "KFM": {"voltage": -1, "current": -3},
+    # L+G E450 (VSE 2026 and Cyprus push lists): current 0.01 A, voltage 1 V, power factor
+    # 0.001 (286 with P 187 W, Q 622 var).
+    "LGZ": {"current": -2, "power_factor": -3},
     # Iskraemeco AM550 (VSE 2026 push lists): voltage 0.1 V, current 0.01 A.
     "ISK": {"voltage": -1, "current": -2},
 }
+
+PUSH_LIST_EXPONENTS: Mapping[str, int] = {"current": -2, "power_factor": -3}
+"""Push-object lists (layout 4) of a maker the telegram does not name (no system title,
+no logical device name: plaintext L+G E450 pushes). Every maker known to send them
+(L+G E450/E570, Iskraemeco AM550) gives current in 0.01 A; voltage differs between them,
+so it stays unscaled; power factor as the E450 sends it."""

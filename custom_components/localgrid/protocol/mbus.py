@@ -96,6 +96,12 @@ class MbusMessages:
             return parts.take()
         return None
 
+    def frame_lost(self) -> None:
+        """A frame carrying this message failed its check (the caller reported it): the
+        parts received and those still to come are dropped quietly, up to the next segment 0."""
+        self._parts.drop()
+        self._skipping = True
+
     def reset(self) -> bytes:
         """Drop a partial message; its raw frames."""
         self._skipping = False

@@ -74,6 +74,12 @@ QUANTITIES: tuple[Quantity, ...] = (
     _q("reactive_energy_import_tariff_2", "1-0:3.8.2", "kvarh", "reactive_energy", True),
     _q("reactive_energy_export_tariff_1", "1-0:4.8.1", "kvarh", "reactive_energy", True),
     _q("reactive_energy_export_tariff_2", "1-0:4.8.2", "kvarh", "reactive_energy", True),
+    _q("reactive_energy_q1", "1-0:5.8.0", "kvarh", "reactive_energy", True),
+    _q("reactive_energy_q2", "1-0:6.8.0", "kvarh", "reactive_energy", True),
+    _q("reactive_energy_q3", "1-0:7.8.0", "kvarh", "reactive_energy", True),
+    _q("reactive_energy_q4", "1-0:8.8.0", "kvarh", "reactive_energy", True),
+    *_phases("energy_import", ("1-0:21.8.0", "1-0:41.8.0", "1-0:61.8.0"), "kWh", "energy"),
+    *_phases("energy_export", ("1-0:22.8.0", "1-0:42.8.0", "1-0:62.8.0"), "kWh", "energy"),
     _q("apparent_energy_import", "1-0:9.8.0", "kVAh", "apparent_energy", True),
     _q("apparent_energy_export", "1-0:10.8.0", "kVAh", "apparent_energy", True),
     # Power
@@ -83,6 +89,12 @@ QUANTITIES: tuple[Quantity, ...] = (
     *_phases("power_export", ("1-0:22.7.0", "1-0:42.7.0", "1-0:62.7.0"), "W", "power"),
     _q("reactive_power_import", "1-0:3.7.0", "var", "reactive_power"),
     _q("reactive_power_export", "1-0:4.7.0", "var", "reactive_power"),
+    *_phases(
+        "reactive_power_import", ("1-0:23.7.0", "1-0:43.7.0", "1-0:63.7.0"), "var", "reactive_power"
+    ),
+    *_phases(
+        "reactive_power_export", ("1-0:24.7.0", "1-0:44.7.0", "1-0:64.7.0"), "var", "reactive_power"
+    ),
     _q("apparent_power_import", "1-0:9.7.0", "VA", "apparent_power"),
     _q("apparent_power_export", "1-0:10.7.0", "VA", "apparent_power"),
     _q("power_average_import", "1-0:1.4.0", "W", "power"),  # Belgian quarter-hour demand
@@ -179,7 +191,8 @@ def _mbus_quantity(
         return None
     if d == 1 and e == 0:
         return MBUS_DEVICE_TYPE
-    if d != 2 or e not in (1, 3):  # 24.2.1 temperature-corrected, 24.2.3 not (Belgium)
+    # 24.2.1 temperature-corrected, 24.2.3 not (Belgium), 24.3.0 DSMR 2.2/3.0 gas profile
+    if (d, e) not in ((2, 1), (2, 3), (3, 0)):
         return None
     reading = values.get(f"0-{channel}:24.1.0") if values else None
     if reading is not None and isinstance(reading.value, Decimal):
@@ -305,6 +318,7 @@ def dlms_scaling(unit: int, scaler: int) -> tuple[str, int]:
 
 _POWERS_OF_TEN = {exponent: Decimal(10) ** exponent for exponent in range(-12, 13)}
 _UNIT_SHIFTS = {exponent: Decimal(1).scaleb(exponent) for exponent in range(-12, 13)}
+_ONE = Decimal(1)
 
 
 def scale(raw: int | float, exponent: int) -> Decimal:
@@ -321,8 +335,26 @@ def scaled(raw: int, exponent: int, unit: str) -> Reading:
     return Reading(scale(raw, exponent), unit)
 
 
+# Meters spell units freely (Kamstrup, L+G and NES P1 send `kVArh`, `kVAr`): matched
+# without case when the exact spelling is unknown ("mA" and "MA" differ only there).
+_UNITS_ANY_CASE: Mapping[str, tuple[str, int]] = {
+    unit.lower(): scaling for unit, scaling in UNIT_NORMALISATION.items()
+}
+
+
+def unit_normalisation(unit: str) -> tuple[str, int] | None:
+    """(normalised unit, power of ten) for a unit as sent; None when it is not known."""
+    return UNIT_NORMALISATION.get(unit) or _UNITS_ANY_CASE.get(unit.lower())
+
+
 def normalised(number: Decimal, unit: str) -> Reading:
     """A reading in the normalised unit for a number sent with `unit` (kW -> W, Wh -> kWh)."""
-    normal, shift = UNIT_NORMALISATION.get(unit, (unit, 0))
-    # 1E+3 keeps the sent resolution: 0.244 kW -> 244 W, not 244.000 W.
-    return Reading(number * _UNIT_SHIFTS[shift] if shift else number, normal)
+    normal, shift = unit_normalisation(unit) or (unit, 0)
+    if not shift:
+        return Reading(number, normal)
+    # Keeps the sent resolution (0.244 kW -> 244 W, not 244.000 W) without exponent
+    # notation (1.01 kW -> 1010 W, not 1.01E+3 W).
+    value = number * _UNIT_SHIFTS[shift]
+    if value.as_tuple().exponent > 0:  # type: ignore[operator]  # finite: int exponent
+        value = value.quantize(_ONE)
+    return Reading(value, normal)

@@ -341,10 +341,8 @@ class OTGWClient:
         if available == self._available:
             return
         self._available = available
-        if available:
-            _LOGGER.info("OpenTherm Gateway available")
-        elif not self._closing:
-            _LOGGER.warning("OpenTherm Gateway unavailable")
+        # Debug only: the user-facing "lost"/"back" lines are the application's to log, once.
+        _LOGGER.debug("OpenTherm Gateway %savailable", "" if available else "un")
         for listener in list(self._availability_listeners):
             try:
                 listener(available)
@@ -377,7 +375,7 @@ class OTGWClient:
         except (OSError, asyncio.IncompleteReadError) as err:
             _LOGGER.debug("OpenTherm Gateway connection error: %s", err)
         if not self._closing:
-            _LOGGER.warning("OpenTherm Gateway closed the connection")
+            _LOGGER.debug("OpenTherm Gateway closed the connection")
         self._connection_lost()
 
     def _handle_line(self, text: str, first: bool = False) -> bool:
@@ -634,7 +632,7 @@ class OTGWClient:
             except GatewayConnectionError:
                 return
             except OTGWError:
-                _LOGGER.warning(
+                _LOGGER.debug(
                     "OpenTherm Gateway silent for %.0f s and not answering",
                     now - self._last_line,
                 )

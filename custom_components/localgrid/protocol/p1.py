@@ -41,6 +41,8 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     """
     limit = min(len(buf), start + MAX_TELEGRAM)
     bang = buf.find(b"!", start, limit)
+    while bang > start and buf[bang - 1] not in _LINE_END:  # the end line is a line of its own
+        bang = buf.find(b"!", bang + 1, limit)
     text_end = limit if bang < 0 else bang
     if _NOT_TEXT.search(buf, start, text_end):
         raise NotAFrame("binary data inside a P1 text telegram")
