@@ -183,7 +183,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             self.client.add_listener(self._state_changed),
             self.client.add_availability_listener(self._availability_changed),
         ]
-        self._availability_changed(self.client.available)
+        self.online = self.client.available
         self._runner = self.config_entry.async_create_background_task(
             self.hass, self._async_run(), f"{DOMAIN} gateway {self.port}"
         )
@@ -254,7 +254,12 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _availability_changed(self, available: bool) -> None:
+        # The client reports changes only, so each is logged once.
         self.online = available
+        if available:
+            _LOGGER.info("The OpenTherm Gateway at %s is available again", self.port)
+        else:
+            _LOGGER.info("The OpenTherm Gateway at %s is unavailable; reconnecting", self.port)
         self.async_update_listeners()
 
     # Overrides held for Home Assistant

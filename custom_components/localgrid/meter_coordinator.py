@@ -263,7 +263,10 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             self._unsub_publish = async_call_later(self.hass, delay, self._publish)
 
     def _accepted_values(self, telegram: Telegram, now: float) -> dict[str, MeterValue]:
-        """Map readings to quantity keys, keeping the previous value of a doubtful total."""
+        """Map readings to quantity keys, keeping the previous value of a doubtful total.
+
+        Net power (import minus export) is added when the meter sends both directions.
+        """
         values: dict[str, MeterValue] = {}
         for code, reading in telegram.payload.values.items():
             quantity = lookup(code, telegram.payload.values)
@@ -279,6 +282,9 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
                 _LOGGER.debug("Rejected %s = %s from %s", quantity.key, value, self.port)
                 value = self._guard.last(quantity.key)
             values[quantity.key] = value
+        imported, exported = values.get("power_import"), values.get("power_export")
+        if isinstance(imported, Decimal) and isinstance(exported, Decimal):
+            values["power_net"] = imported - exported
         if telegram.payload.timestamp is not None:
             values.setdefault("meter_timestamp", telegram.payload.timestamp)
         return values

@@ -22,6 +22,7 @@ from custom_components.localgrid.const import (
     CONF_PARITY,
     DOMAIN,
 )
+from custom_components.localgrid.meter_coordinator import MeterCoordinator
 from custom_components.localgrid.protocol.model import Reading
 from simulator.meter import DEMO_SERIAL, Fault
 from simulator.transport import TcpEndpoint
@@ -73,6 +74,7 @@ async def test_sensors_for_what_the_meter_sends(
     assert factor is not None
     assert 0 < float(factor.state) <= 1
     assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
+    assert_net_power(hass, coordinator)
 
     # The translation keys are a contract; reactive and diagnostic figures start disabled.
     for key in ("energy_export_tariff_2", "frequency", "meter_timestamp", "current_l3"):
@@ -101,6 +103,21 @@ async def test_sensors_for_what_the_meter_sends(
     assert coordinator.frames_rejected == 0
 
 
+def assert_net_power(hass: HomeAssistant, coordinator: MeterCoordinator) -> None:
+    """Net power is import minus export, in W, a power measurement, named by its contract key."""
+    values = coordinator.data.values
+    net = hass.states.get(entity_id(hass, "power_net"))
+    assert net is not None
+    assert Decimal(net.state) == values["power_import"] - values["power_export"]
+    assert net.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.POWER
+    assert net.attributes["state_class"] == SensorStateClass.MEASUREMENT
+    assert net.attributes[ATTR_UNIT_OF_MEASUREMENT] == "W"
+    assert net.name == f"Kaifa {DEMO_SERIAL} Net power"
+    registry_entry = er.async_get(hass).async_get(net.entity_id)
+    assert registry_entry is not None
+    assert registry_entry.translation_key == "power_net"
+
+
 async def test_dsmr_meter_on_a_serial_port(hass: HomeAssistant, meter_pty: MeterFactory) -> None:
     """A P1 meter on a (pseudo) serial port: gas, tariffs and the model from the header."""
     _, endpoint = await meter_pty("dsmr")
@@ -116,6 +133,7 @@ async def test_dsmr_meter_on_a_serial_port(hass: HomeAssistant, meter_pty: Meter
     assert gas.attributes[ATTR_UNIT_OF_MEASUREMENT] == "m³"
     assert Decimal(gas.state) == coordinator.data.values["gas_consumption"]
     assert hass.states.get(entity_id(hass, "energy_import_tariff_1")) is not None
+    assert_net_power(hass, coordinator)
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, DEMO_SERIAL), entry.entry_id
     )
@@ -181,12 +199,14 @@ async def test_corrupt_frames_and_garbage_are_counted_and_skipped(
     for key in ("frames_rejected", "last_error", "frame_counter"):  # Enabled by the user.
         registry.async_get_or_create("sensor", DOMAIN, f"{DEMO_SERIAL}_{key}")
     coordinator = await setup_meter(hass, meter_entry(endpoint.url))
-    simulator.inject(Fault.CORRUPT)
-    simulator.inject(Fault.GARBAGE)
-    simulator.inject(Fault.CORRUPT)
-    await wait_for(lambda: coordinator.frames_rejected >= 2)
+    simulator.inject(Fault.CORRUPT, Fault.GARBAGE)  # both on the next telegram
+    await wait_for(lambda: coordinator.frames_rejected >= 1)
     decoded = coordinator.telegrams_decoded
     await wait_for(lambda: coordinator.telegrams_decoded > decoded)
+    # One bad frame of the segmented telegram counts once; the garbage is skipped.
+    assert coordinator.frames_rejected == 1
+    assert coordinator.last_error is not None
+    assert coordinator.last_error.startswith("corrupt:")
     assert coordinator.last_error is not None
     assert hass.states.get(entity_id(hass, "energy_import")).state != STATE_UNAVAILABLE
     await hass.async_block_till_done()

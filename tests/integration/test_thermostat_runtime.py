@@ -20,25 +20,29 @@ from simulator.transport import TcpEndpoint
 
 from .otgw_fixtures import GatewayFactory, entity_id, setup_gateway_entry, wait_until
 
-CLIENT_LOGGER = "custom_components.localgrid.protocol.otgw_client"
+COORDINATOR_LOGGER = "custom_components.localgrid.gateway_coordinator"
 
 
 def _assert_logged_once_each_way(caplog: pytest.LogCaptureFixture) -> None:
-    """The loss is told once (no repeats while reconnecting), the return once."""
-    client_lines = [r.getMessage() for r in caplog.records if r.name == CLIENT_LOGGER]
-    losses = [line for line in client_lines if line != "OpenTherm Gateway available"]
-    assert losses
-    assert len(losses) == len(set(losses))
-    assert client_lines.count("OpenTherm Gateway available") == 2  # setup, then the return
+    """Since setup: the loss told once at info (no repeats while reconnecting), the return once.
+
+    Only the coordinator tells the user; the protocol client keeps its view at debug level.
+    """
+    told = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [(r.name, r.levelno) for r in told] == [(COORDINATOR_LOGGER, logging.INFO)] * 2
+    lost, back = (r.getMessage() for r in told)
+    assert "is unavailable" in lost
+    assert "is available again" in back
 
 
 async def test_reconnects_after_the_bridge_drops(
     hass: HomeAssistant, gateway_tcp: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A dropped connection makes entities unavailable until the reconnect, once each way."""
-    caplog.set_level(logging.INFO, logger=CLIENT_LOGGER)
+    caplog.set_level(logging.DEBUG, logger="custom_components.localgrid")
     _, endpoint = await gateway_tcp()
     entry = await setup_gateway_entry(hass, endpoint.url)
+    caplog.clear()
     coordinator = entry.runtime_data
     flow = entity_id(hass, entry, "sensor", "flow_temperature")
     assert hass.states.get(flow).state != STATE_UNAVAILABLE
@@ -97,9 +101,10 @@ async def test_silent_gateway_goes_unavailable_and_comes_back(
     hass: HomeAssistant, gateway_tcp: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A gateway that stops talking (and answering) is unavailable until it speaks again."""
-    caplog.set_level(logging.INFO, logger=CLIENT_LOGGER)
+    caplog.set_level(logging.DEBUG, logger="custom_components.localgrid")
     simulator, endpoint = await gateway_tcp()
     entry = await setup_gateway_entry(hass, endpoint.url)
+    caplog.clear()
     climate = entity_id(hass, entry, "climate", "thermostat")
     transitions: list[bool] = []
     entry.runtime_data.client.add_availability_listener(transitions.append)
