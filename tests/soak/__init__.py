@@ -1,0 +1,1 @@
+"""On-demand soak tests (scripts/soak); not part of the default test run."""
