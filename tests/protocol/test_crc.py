@@ -35,3 +35,11 @@ def test_buffer_types(kind: type) -> None:
     data = bytes(range(31))
     assert crc16_x25(kind(data)) == crc16_x25(data)
     assert crc16_arc(kind(data)) == crc16_arc(data)
+
+
+@pytest.mark.parametrize("size", [2047, 2048, 8192, 16_000, 40_000])
+def test_arc_on_long_data(size: int) -> None:
+    """Every fold step of the big-integer reduction, and data longer than the steps."""
+    data = bytes((index * 7919 + 13) % 251 for index in range(size))
+    assert crc16_arc(data) == _bitwise(data, 0xA001, 0, 0)
+    assert crc16_arc(b"\xff" * size) == _bitwise(b"\xff" * size, 0xA001, 0, 0)

@@ -78,7 +78,13 @@ def decode_apdu(
     else:
         raise ApduError(f"bad date-time field {tag:#04x} in the notification header")
     maker = system_title[:3].decode("latin-1").upper() if system_title else ""
-    scan = _scan_obis(buf, pos, size)
+    plan = _SCAN_PLANS.get(size - pos)
+    scan = None if plan is None else plan.scan(buf, pos, size)
+    if scan is None:
+        spans: list[Span] = []
+        scan = _scan_obis(buf, pos, size, spans)
+        if scan is not None:
+            _remember(_ScanPlan.build(buf, pos, size, scan, spans), size - pos)
     if scan is not None:
         values: dict[str, Reading] = {}
         _obis_values(scan, values, maker, local_zone)
@@ -201,7 +207,7 @@ def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinf
             values.setdefault(METER_NUMBER, Reading(_text(item)))
 
 
-def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
+def _scan_obis(buf: bytes, pos: int, end: int, spans: list[Span] | None = None) -> Scan | None:
     """Layouts 1-3 read straight from the bytes: _obis_values' arguments, as _obis_walk
     finds them in the decoded tree, without building the tree.
 
@@ -209,7 +215,8 @@ def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
     `02 02 0F s 16 u`, nested `{OBIS, value[, scaler_unit]}`); on anything else, or a
     body that a push-object list or positional layout could claim, None: the tree walk
     decides (and words the error). The `first` element of a nested body is given as
-    None, which is as little text as the structure it stands for.
+    None, which is as little text as the structure it stands for. `spans` receives
+    where each value of the scan was read.
     """
     try:
         if buf[pos] not in (1, 2) or not 0 < buf[pos + 1] < 0x80:
@@ -239,14 +246,18 @@ def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
             if known is None:
                 if tag in (1, 2, 0x13) or (tag == 9 and buf[pos + 1] >= 0x80):
                     return None  # another structure or encoding: the tree walk judges it
+                start = pos
                 value, pos = decode(buf, pos, end)  # no OBIS: date-time, meter number...
                 strays.append((i, value))
+                if spans is not None:
+                    spans.append((start, pos, True))
                 if not i:
                     first = value
                 i += 1
                 continue
             size, code = known
             pos += len(head)
+            start = pos
             tag = buf[pos]
             if tag == 6 and pos + 5 <= end:  # double-long-unsigned, most registers
                 value = u32(buf, pos + 1)[0]
@@ -256,6 +267,8 @@ def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
                 pos += 3
             else:
                 value, pos = decode(buf, pos, end)
+            if spans is not None:
+                spans.append((start, pos, False))
             scaling = None
             if size == 3 or (not size and i + 2 < count):
                 if buf[pos] == 2:
@@ -280,6 +293,139 @@ def _scan_obis(buf: bytes, pos: int, end: int) -> Scan | None:
     if pos != end or not entries:
         return None
     return entries, strays, first, count, implicit
+
+
+# ---- scan plans: a meter sends the same structure in every telegram, only values change --
+# A plan is one struct format for a whole body that _scan_obis has read: every byte but
+# the values is a literal field that must match, so a body that fits is one of the same
+# structure, and its values are all unpacked by one call.
+
+type Span = tuple[int, int, bool]
+"""Where _scan_obis read a value: its tag's index, the index after it, whether a stray."""
+# (stray index or -1 for an entry, entry code, scaling, text encoding, guard): guard marks
+# a 6-byte octet string where an OBIS code could stand: the scan takes it for one if it
+# starts <= 15.
+type _ScanStep = tuple[int, str, Scaling | None, str | None, bool]
+_PLAIN_FORMATS = {
+    0x03: "?",
+    0x05: "i",
+    0x06: "I",
+    0x0D: "b",
+    0x0F: "b",
+    0x10: "h",
+    0x11: "B",
+    0x12: "H",
+    0x14: "q",
+    0x15: "Q",
+    0x16: "B",
+    0x17: "f",
+    0x18: "d",
+}
+"""Fixed-size A-XDR types as struct formats (as axdr decodes them, big-endian)."""
+_STRING_ENCODINGS = {0x09: None, 0x0A: "latin-1", 0x0C: "utf-8"}
+_MAX_SCAN_PLANS = 64
+
+
+class _ScanPlan:
+    """How to read the bodies of one structure: what _scan_obis would return for them."""
+
+    __slots__ = ("_count", "_first", "_implicit", "_literals", "_size", "_steps", "_unpack")
+
+    def __init__(
+        self,
+        layout: str,
+        literals: tuple[bytes, ...],
+        steps: tuple[_ScanStep, ...],
+        scan: Scan,
+    ) -> None:
+        structure = Struct(layout)
+        self._unpack = structure.unpack_from
+        self._size = structure.size
+        self._literals = literals
+        self._steps = steps
+        _entries, _strays, self._first, self._count, self._implicit = scan
+
+    @classmethod
+    def build(
+        cls, buf: bytes, pos: int, end: int, scan: Scan, spans: list[Span]
+    ) -> _ScanPlan | None:
+        """The plan of a body that _scan_obis read as `scan`; None if it has no plan."""
+        entries, strays, first, count, _implicit = scan
+        if strays and strays[0][0] == 0:
+            first = None  # read from each body
+        layout = [">"]
+        literals: list[bytes] = []
+        steps: list[_ScanStep] = []
+        done = pos
+        entry_codes = iter(entries)
+        stray_indexes = iter(strays)
+        for start, stop, stray in spans:
+            tag = buf[start]
+            encoding = None
+            if tag in _PLAIN_FORMATS:
+                field = start + 1
+                layout_code = _PLAIN_FORMATS[tag]
+            elif tag in _STRING_ENCODINGS and buf[start + 1] < 0x80:
+                field = start + 2
+                layout_code = f"{stop - field}s"
+                encoding = _STRING_ENCODINGS[tag]
+            else:
+                return None  # null, bit-string, a long string...: no plan
+            layout.append(f"{field - done}s{layout_code}")
+            literals.append(buf[done:field])
+            done = stop
+            if stray:
+                index = next(stray_indexes)[0]
+                guard = tag == 0x09 and stop - field == 6 and index + 1 < count
+                steps.append((index, "", None, encoding, guard))
+            else:
+                code, _value, scaling = next(entry_codes)
+                steps.append((-1, code, scaling, encoding, False))
+        layout.append(f"{end - done}s")
+        literals.append(buf[done:end])
+        plan = cls(
+            "".join(layout),
+            tuple(literals),
+            tuple(steps),
+            (entries, strays, first, count, _implicit),
+        )
+        # A plan must read its own body exactly as the scan did, or it is not kept.
+        return plan if repr(plan.scan(buf, pos, end)) == repr(scan) else None
+
+    def scan(self, buf: bytes, pos: int, end: int) -> Scan | None:
+        """_scan_obis' result for a body of this structure, None for any other body."""
+        if end - pos != self._size:
+            return None
+        fields = self._unpack(buf, pos)
+        if fields[0::2] != self._literals:
+            return None
+        entries: list[Entry] = []
+        strays: list[tuple[int, Value]] = []
+        for (index, code, scaling, encoding, guard), field in zip(
+            self._steps, fields[1::2], strict=True
+        ):
+            value: Value = field if encoding is None else field.decode(encoding, "replace")
+            if index < 0:
+                entries.append((code, value, scaling))
+            elif guard and field[0] <= 15:
+                return None
+            else:
+                strays.append((index, value))
+        first = strays[0][1] if strays and strays[0][0] == 0 else self._first
+        return entries, strays, first, self._count, self._implicit
+
+
+_SCAN_PLANS: dict[int, _ScanPlan] = {}
+"""By body length: one structure per length in practice."""
+
+
+def _remember(plan: _ScanPlan | None, length: int) -> None:
+    if plan is None:
+        _SCAN_PLANS.pop(length, None)
+        return
+    if len(_SCAN_PLANS) >= _MAX_SCAN_PLANS:
+        del _SCAN_PLANS[next(iter(_SCAN_PLANS))]
+    _SCAN_PLANS[length] = plan
 
 
 _U32 = Struct(">I").unpack_from

@@ -17,21 +17,28 @@ from .obis import normalised, unit_normalisation
 # One object per line; DSMR 2.2 continues a line on the next one starting with '('.
 # Some meters (EasyMeter Q3D) write the F group too: `1-0:1.8.0*255(...)`.
 # Groups: code; then either a lone `(number[*unit])` (number, unit) or the parentheses
-# (findall gives b"" for the groups that did not take part).
+# (findall gives b"" for the groups that did not take part). A match opens with the line
+# feed before its line (the search jumps from one to the next) and stops before the
+# line's trailing blanks.
+_NUMBER_TEXT = rb"[-+]?\d+(?:\.\d+)?"
+_SINGLE_TEXT = rb"\((" + _NUMBER_TEXT + rb")(?:\*([^()\r\n]+))?\)"
+_PARENS_TEXT = rb"((?:\([^()\r\n]*\))+)"
 _OBJECT = re.compile(
-    rb"^(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:\*\d{1,3})?)"
-    rb"(?:\(([-+]?\d+(?:\.\d+)?)(?:\*([^()\r\n]+))?\)|((?:\([^()\r\n]*\))+))[ \t]*\r?$",
+    rb"\n(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:\*\d{1,3})?)"
+    rb"(?:" + _SINGLE_TEXT + rb"|" + _PARENS_TEXT + rb")(?=[ \t]*\r?$)",
     re.MULTILINE,
 )
+_SINGLE = re.compile(_SINGLE_TEXT)
 # DSMR 2.2/3.0 gas profile `0-1:24.3.0(time)(00)(60)(1)(0-1:24.2.1)(m3)(value)` names
 # the register it carries.
 _NAMED_CODE = re.compile(rb"\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}")
 _CONTINUATION = re.compile(rb"\r?\n(?=\()")
 _TIMESTAMP = re.compile(rb"\d{12}[WS]?")
+_TIMED_VALUE = re.compile(rb"\(\d{12}[WS]?\)\(" + _NUMBER_TEXT + rb"\*[^()\r\n]+\)")
 # NES/Echelon meters (Denmark) write the clock `20240111 09:35:00`.
 _SPELLED_TIMESTAMP = re.compile(rb"20(\d{6}) (\d\d):(\d\d):(\d\d)")
-_NUMBER = re.compile(rb"[-+]?\d+(?:\.\d+)?")
-_HEX = re.compile(rb"(?:[0-9A-Fa-f]{2})+")
+_NUMBER = re.compile(_NUMBER_TEXT)
+_HEX_DIGITS = b"0123456789ABCDEFabcdef"
 
 WINTER = timezone(timedelta(hours=1), "CET")
 SUMMER = timezone(timedelta(hours=2), "CEST")
@@ -59,38 +66,187 @@ def parse_telegram(text: bytes) -> Payload:
     header_end = body.find(b"\n")
     if header_end < 0:
         raise TelegramError("a P1 telegram has a header line and object lines")
-    header = body[1:header_end].strip().decode("latin-1")
+    header_line = body[1:header_end].strip()
+    header = header_line.decode("latin-1")
     body = body[header_end:]
-    if b"\n(" in body:
-        body = _CONTINUATION.sub(b"", body)
-    values: dict[str, Reading] = {}
-    codes, text_kinds, units = _CODES, _TEXT_KINDS, _UNITS
-    for raw_code, number, unit, parens in _OBJECT.findall(body):
-        code = codes.get(raw_code) or _code(raw_code)
-        if not parens:
-            kind = text_kinds.get(code)
-            if not (_text_kind(code) if kind is None else kind):
-                # A number, with its unit or none: most lines, read here directly.
-                value = Decimal(number.decode("ascii"))
-                if not unit:
-                    values[code] = Reading(value)
-                    continue
-                normal, shift, sent = units.get(unit) or _unit(unit)
-                values[code] = normalised(value, sent) if shift else Reading(value, normal)
-                continue
-            groups = [number + b"*" + unit if unit else number]
-        else:
-            groups = parens[1:-1].split(b")(")
-        reading = _reading(code, groups)
-        if reading is not None:
-            values[code] = reading
-            if len(groups) > 2 and _NAMED_CODE.fullmatch(groups[-3]):
-                values.setdefault(_code(groups[-3]), reading)
+    plans = _PLANS.get(header_line, ())
+    values = None
+    for plan in plans:
+        values = plan.read(body)
+        if values is not None:
+            break
+    if values is None:
+        values = {}
+        new_plan = _parse_objects(body, values)
+        if new_plan is not None:
+            if header_line not in _PLANS and len(_PLANS) >= _MAX_METERS:
+                del _PLANS[next(iter(_PLANS))]
+            _PLANS[header_line] = [new_plan, *plans][:_MAX_SHAPES]
     if not values:
         raise TelegramError("no OBIS object lines in the telegram")
     clock = values.get(CLOCK)
     timestamp = clock.value if clock is not None and isinstance(clock.value, datetime) else None
     return Payload(values, timestamp, _meter_id(values), header)
+
+
+def _parse_objects(body: bytes, values: dict[str, Reading]) -> _Plan | None:
+    """Read every object line of `body` into `values`; the plan for this body's shape,
+    None when the body is one that plans do not cover (continued lines)."""
+    if b"\n(" in body:
+        for raw_code, number, unit, parens in _OBJECT.findall(_CONTINUATION.sub(b"", body)):
+            _add_object(values, _CODES.get(raw_code) or _code(raw_code), number, unit, parens)
+        return None
+    pattern: list[str] = []
+    steps: list[_Step] = []
+    done = 0
+    for match in _OBJECT.finditer(body):
+        raw_code, number, unit, parens = match.groups()
+        code = _CODES.get(raw_code) or _code(raw_code)
+        _add_object(values, code, number, unit or b"", parens or b"")
+        pattern.append(re.escape(body[done : match.end(1)].decode("latin-1")))
+        done = match.end()
+        step, slot = _step(code, number, unit, parens)
+        steps.append(step)
+        pattern.append(slot)
+    pattern.append(re.escape(body[done:].decode("latin-1")))
+    plan = _Plan(re.compile("".join(pattern), re.ASCII), tuple(steps))
+    # A plan must read its own telegram exactly as the line parser did, or it is not kept
+    # (repr: Decimal("244") == Decimal("244.000"), yet they print differently).
+    planned = plan.read(body)
+    if planned is None or repr(list(planned.items())) != repr(list(values.items())):
+        return None
+    return plan
+
+
+def _add_object(
+    values: dict[str, Reading], code: str, number: bytes, unit: bytes, parens: bytes
+) -> None:
+    """Read one object line (the groups of an `_OBJECT` match) into `values`."""
+    if not parens:
+        kind = _TEXT_KINDS.get(code)
+        if not (_text_kind(code) if kind is None else kind):
+            # A number, with its unit or none: most lines, read here directly.
+            value = Decimal(number.decode("ascii"))
+            if not unit:
+                values[code] = Reading(value)
+                return
+            normal, shift, sent = _UNITS.get(unit) or _unit(unit)
+            values[code] = normalised(value, sent) if shift else Reading(value, normal)
+            return
+        groups = [number + b"*" + unit if unit else number]
+    else:
+        groups = parens[1:-1].split(b")(")
+    reading = _reading(code, groups)
+    if reading is not None:
+        values[code] = reading
+        if len(groups) > 2 and _NAMED_CODE.fullmatch(groups[-3]):
+            values.setdefault(_code(groups[-3]), reading)
+
+
+# ---- plans: a meter sends the same lines in every telegram, only the values change ------
+# A plan is a pattern matching the whole body of one telegram shape, every byte literal
+# but the values, and one step per object line. A body that fits reads exactly as the
+# line parser would read it, with one regular expression match; any other body goes
+# through the line parser, which makes the plan for the new shape.
+
+_UNSHIFTED, _SHIFTED, _NORMALISED, _TEXT_VALUE, _HEX_VALUE, _TIME, _OTHER = range(7)
+# (kind, code, unit), one regular expression group each: _UNSHIFTED: a number and its
+# normalised unit, which needs no shift ("" when none); _SHIFTED: a number sent with
+# exactly as many decimals as its unit shifts it (kW -> W), and the normalised unit;
+# _NORMALISED: another number with a shift (or after its capture time), and the unit as
+# sent; _TEXT_VALUE, _HEX_VALUE: the one value of a text object; _TIME: a timestamp with its
+# W/S flag; _OTHER: any other line, its parentheses read by the line parser.
+type _Step = tuple[int, str, str]
+# The line parser's patterns, possessive: what follows each (a literal ')' or '*', a line
+# end) can never start inside it, so giving characters back never helps a match.
+_PLAN_NUMBER = r"([-+]?+\d++(?:\.\d++)?+)"
+_PLAN_PARENS = r"((?:\([^()\r\n]*+\))++)"
+_PLAN_TEXT = r"\(([^()\r\n]*+)\)"
+_PLAN_TIME = r"\((\d{12}[WS])\)"
+_PLAN_CAPTURE_TIME = r"\(\d{12}[WS]?\)"
+_MAX_METERS = 16
+"""Identification lines whose telegram shapes are remembered."""
+_MAX_SHAPES = 4
+"""Shapes remembered per identification line, the latest first (a meter's telegrams may
+alternate between shapes, two meters of one model may differ)."""
+
+
+def _step(
+    code: str, number: bytes | None, unit: bytes | None, parens: bytes | None
+) -> tuple[_Step, str]:
+    """The plan step and pattern for the value of one object line (`_OBJECT` groups)."""
+    if number is not None and not _text_kind(code):
+        if not unit:
+            return (_UNSHIFTED, code, ""), r"\(" + _PLAN_NUMBER + r"\)"
+        normal, shift, sent = _UNITS.get(unit) or _unit(unit)
+        closing = re.escape("*" + unit.decode("latin-1")) + r"\)"
+        if not shift:
+            return (_UNSHIFTED, code, normal), r"\(" + _PLAN_NUMBER + closing
+        decimals = len(number) - 1 - number.find(b".") if b"." in number else 0
+        if shift == decimals:
+            # 0.244 kW: the digits without the point are the watts, the exponent 0.
+            digits = r"([-+]?+\d++\.\d{" + str(shift) + "})"
+            return (_SHIFTED, code, normal), r"\(" + digits + closing
+        return (_NORMALISED, code, sent), r"\(" + _PLAN_NUMBER + closing
+    text_kind = _text_kind(code)
+    if text_kind and (parens is None or parens.count(b"(") == 1):
+        return (_TEXT_VALUE if text_kind == 1 else _HEX_VALUE, code, ""), _PLAN_TEXT
+    if text_kind or parens is None:
+        return (_OTHER, code, ""), _PLAN_PARENS
+    if _TIMED_VALUE.fullmatch(parens):
+        # Read after the timestamp (not a number): `(time)(number*unit)`, gas and water.
+        sent = parens[parens.index(b"*") + 1 : -1].decode("latin-1")
+        closing = re.escape("*" + sent) + r"\)"
+        return (_NORMALISED, code, sent), _PLAN_CAPTURE_TIME + r"\(" + _PLAN_NUMBER + closing
+    if _TIMESTAMP.fullmatch(parens[1:-1]) and parens[-2:-1] in (b"W", b"S"):
+        return (_TIME, code, ""), _PLAN_TIME
+    return (_OTHER, code, ""), _PLAN_PARENS
+
+
+class _Plan:
+    """How to read the bodies of one telegram shape."""
+
+    __slots__ = ("_pattern", "_steps")
+
+    def __init__(self, pattern: re.Pattern[str], steps: tuple[_Step, ...]) -> None:
+        self._pattern = pattern
+        self._steps = steps
+
+    def read(self, body: bytes) -> dict[str, Reading] | None:
+        """The readings of a body of this shape, None when `body` has another shape."""
+        match = self._pattern.fullmatch(body.decode("latin-1"))
+        if match is None:
+            return None
+        values: dict[str, Reading] = {}
+        for (kind, code, unit), group in zip(self._steps, match.groups(), strict=True):
+            if kind == _UNSHIFTED:
+                values[code] = Reading(Decimal(group), unit)
+            elif kind == _SHIFTED:
+                values[code] = Reading(Decimal(group.replace(".", "")), unit)
+            elif kind == _NORMALISED:
+                values[code] = normalised(Decimal(group), unit)
+            elif kind == _TEXT_VALUE:
+                if group:
+                    values[code] = Reading(group)
+            elif kind == _HEX_VALUE:
+                if group:
+                    values[code] = Reading(_text(group.encode("latin-1")))
+            elif kind == _TIME:
+                moment = _timestamp(group.encode("latin-1"))
+                if moment is not None:
+                    values[code] = Reading(moment)
+            else:
+                parens = group.encode("latin-1")
+                single = None if b")(" in parens else _SINGLE.fullmatch(parens)
+                if single is None:
+                    _add_object(values, code, b"", b"", parens)
+                else:
+                    number, unit_sent = single.groups()
+                    _add_object(values, code, number, unit_sent or b"", b"")
+        return values
+
+
+_PLANS: dict[bytes, list[_Plan]] = {}
 
 
 _CODES: dict[bytes, str] = {}
@@ -200,7 +356,8 @@ def _timestamp(raw: bytes) -> datetime | None:
 
 def _text(raw: bytes) -> str:
     """Identifiers and messages are hex-encoded ASCII; anything else stays as sent."""
-    if _HEX.fullmatch(raw):
+    # Pairs of hex digits (deleting the digits leaves nothing; faster than a pattern).
+    if raw and not len(raw) % 2 and not raw.translate(None, _HEX_DIGITS):
         decoded = bytes.fromhex(raw.decode("ascii"))
         if decoded.isascii() and decoded.decode("ascii").isprintable():
             return decoded.decode("ascii")

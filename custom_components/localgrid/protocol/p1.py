@@ -7,7 +7,6 @@ end with a bare `!` (no CRC).
 from __future__ import annotations
 
 from dataclasses import dataclass
-import re
 
 from .crc import crc16_arc
 from .errors import ChecksumError, NotAFrame
@@ -16,7 +15,8 @@ START = 0x2F  # '/'
 _END = 0x21  # '!'
 _CRC_DIGITS = 4
 MAX_TELEGRAM = 8192
-_NOT_TEXT = re.compile(rb"[^\t\r\n\x20-\x7e]")
+# Text bytes (tab, CR, LF, printable ASCII) -> 1, any other -> 0: one translate finds them.
+_TEXT_BYTES = bytes(int(byte in b"\t\r\n" or 0x20 <= byte <= 0x7E) for byte in range(256))
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 _LINE_END = frozenset(b"\r\n")
 
@@ -44,7 +44,7 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     while bang > start and buf[bang - 1] not in _LINE_END:  # the end line is a line of its own
         bang = buf.find(b"!", bang + 1, limit)
     text_end = limit if bang < 0 else bang
-    if _NOT_TEXT.search(buf, start, text_end):
+    if 0 in buf[start:text_end].translate(_TEXT_BYTES):
         raise NotAFrame("binary data inside a P1 text telegram")
     if bang < 0:
         if limit - start >= MAX_TELEGRAM:
