@@ -200,33 +200,37 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     async def _async_read(self, reader: asyncio.StreamReader) -> str:
         """Feed the stream to a fresh decoder until it ends; return why it ended."""
         self._decoder = decoder = MeterDecoder(self._key, self._auth_key)
+        self._logged_failures.clear()  # Each kind of bad frame is logged once per connection.
         try:
             while data := await reader.read(READ_SIZE):
                 self._handle(decoder.feed(data))
         except (OSError, serialx.SerialException) as err:
             return str(err) or type(err).__name__
         finally:
-            self._handle(decoder.flush())  # A frame cut off by the disconnect.
+            # A frame cut off by the disconnect: counted, not worth a warning of its own.
+            self._handle(decoder.flush(), cut_off=True)
         return "end of stream"
 
     @callback
-    def _handle(self, results: list[Telegram | DecodeFailure]) -> None:
+    def _handle(self, results: list[Telegram | DecodeFailure], cut_off: bool = False) -> None:
         for item in results:
             if isinstance(item, Telegram):
                 self._handle_telegram(item)
             else:
-                self._handle_failure(item)
+                self._handle_failure(item, cut_off)
 
     # Telegrams
 
     @callback
-    def _handle_failure(self, failure: DecodeFailure) -> None:
+    def _handle_failure(self, failure: DecodeFailure, cut_off: bool = False) -> None:
         """Count and remember a rejected frame; never publish it."""
         self.frames_rejected += 1
         self.last_error = f"{failure.kind}: {failure.message}"
         if failure.raw:
             self.raw_frames.append(failure.raw)
-        if failure.kind not in self._logged_failures:
+        if cut_off or failure.kind in self._logged_failures:
+            _LOGGER.debug("Meter at %s: frame rejected, %s", self.port, self.last_error)
+        else:
             self._logged_failures.add(failure.kind)
             _LOGGER.warning("Meter at %s: frame rejected, %s", self.port, self.last_error)
         if failure.kind in KEY_FAILURES:
@@ -240,7 +244,6 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         now = time.monotonic()
         self.telegrams_decoded += 1
         self.raw_frames.append(telegram.raw)
-        self._logged_failures.clear()
         if self._key_failures >= KEY_FAILURES_FOR_REPAIR:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         self._key_failures = 0

@@ -207,7 +207,6 @@ async def test_corrupt_frames_and_garbage_are_counted_and_skipped(
     assert coordinator.frames_rejected == 1
     assert coordinator.last_error is not None
     assert coordinator.last_error.startswith("corrupt:")
-    assert coordinator.last_error is not None
     assert hass.states.get(entity_id(hass, "energy_import")).state != STATE_UNAVAILABLE
     await hass.async_block_till_done()
     rejected = hass.states.get(entity_id(hass, "frames_rejected"))
@@ -215,6 +214,42 @@ async def test_corrupt_frames_and_garbage_are_counted_and_skipped(
     assert hass.states.get(entity_id(hass, "last_error")).state == coordinator.last_error
     counter = int(hass.states.get(entity_id(hass, "frame_counter")).state)
     assert counter == coordinator.data.telegram.frame_counter
+
+
+async def test_a_bad_frame_kind_is_warned_about_once_per_connection(
+    hass: HomeAssistant, meter_tcp: MeterFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A noisy line warns once, not on every corrupt frame; a frame cut off by a drop
+    is counted without a warning; a new connection may warn again."""
+    simulator, endpoint = await meter_tcp("hdlc")
+    coordinator = await setup_meter(hass, meter_entry(endpoint.url))
+    caplog.set_level(logging.DEBUG, logger="custom_components.localgrid")
+
+    def warnings() -> int:
+        return sum(
+            r.levelno == logging.WARNING and "frame rejected" in r.getMessage()
+            for r in caplog.records
+        )
+
+    for round_ in (1, 2):
+        decoded = coordinator.telegrams_decoded
+        simulator.inject(Fault.CORRUPT)
+        await wait_for(lambda round_=round_: coordinator.frames_rejected >= round_)
+        await wait_for(lambda decoded=decoded: coordinator.telegrams_decoded > decoded + 1)
+    assert warnings() == 1
+
+    rejected = coordinator.frames_rejected
+    simulator.inject(Fault.DROP)
+    await wait_for(lambda: simulator.stats.connections >= 2)
+    await wait_for(lambda: coordinator.frames_rejected > rejected)
+    decoded = coordinator.telegrams_decoded
+    await wait_for(lambda: coordinator.telegrams_decoded > decoded)  # the new connection
+    assert warnings() == 1  # the cut-off frame is counted, at debug level
+
+    rejected = coordinator.frames_rejected
+    simulator.inject(Fault.CORRUPT)
+    await wait_for(lambda: coordinator.frames_rejected > rejected)
+    assert warnings() == 2
 
 
 async def test_totals_never_go_backwards_or_jump(
