@@ -172,6 +172,7 @@ def test_dlms_changed_values_read_through_the_plan() -> None:
     later = first[: at + 1] + (123_456).to_bytes(4) + first[at + 5 :]
     plan = cosem._SCAN_PLANS[len(later) - 6 - (first[5] == 0x09)]
     assert plan.scan(later, len(later) - plan._size, len(later)) is not None
+    assert plan._direct is not None  # every value scaled or text: read without the scan
     payload = _decode(later, sample_id)
     assert isinstance(payload, cosem.Payload)
     assert payload.values["1-0:1.7.0"] == Reading(Decimal(123_456), "W")

@@ -79,17 +79,19 @@ def decode_apdu(
         raise ApduError(f"bad date-time field {tag:#04x} in the notification header")
     maker = system_title[:3].decode("latin-1").upper() if system_title else ""
     plan = _SCAN_PLANS.get(size - pos)
-    scan = None if plan is None else plan.scan(buf, pos, size)
-    if scan is None:
+    values = None if plan is None else plan.read(buf, pos, size, maker, local_zone)
+    if values is None:
         spans: list[Span] = []
         scan = _scan_obis(buf, pos, size, spans)
         if scan is not None:
-            _remember(_ScanPlan.build(buf, pos, size, scan, spans), size - pos)
-    if scan is not None:
-        values: dict[str, Reading] = {}
-        _obis_values(scan, values, maker, local_zone)
-        if values:
-            return _payload(values, timestamp)
+            plan = _ScanPlan.build(buf, pos, size, scan, spans)
+            values = {}
+            _obis_values(scan, values, maker, local_zone)
+            if plan is not None:
+                plan.check_direct(buf, pos, values, local_zone)
+            _remember(plan, size - pos)
+    if values:
+        return _payload(values, timestamp)
     try:
         body, end = axdr.decode(buf, pos, size)
     except axdr.AxdrError as err:
@@ -175,7 +177,7 @@ def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinf
     if not entries:
         return
     # A list may open with its version id without OBIS (Kamstrup_V0001): it names the maker.
-    if type(first) is str or (type(first) is bytes and _printable(first)):
+    if _is_text(first):
         entries.insert(0, (LIST_VERSION, first, None))
         strays.pop(0)
     if implicit:
@@ -197,7 +199,13 @@ def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinf
             values[code] = reading
     if unscaled_volts:
         _mains_voltages(values, unscaled_volts, maker)
-    # Layout 1 leaves the date-time first and the meter number last without OBIS.
+    _stray_values(strays, count, values, zone)
+
+
+def _stray_values(
+    strays: list[tuple[int, Value]], count: int, values: dict[str, Reading], zone: tzinfo
+) -> None:
+    """Layout 1 leaves the date-time first and the meter number last without OBIS."""
     for index, item in strays:
         if type(item) is bytes and axdr.is_datetime(item) and index == 0:
             reading = _datetime_reading(item, zone)
@@ -323,13 +331,24 @@ _PLAIN_FORMATS = {
 }
 """Fixed-size A-XDR types as struct formats (as axdr decodes them, big-endian)."""
 _STRING_ENCODINGS = {0x09: None, 0x0A: "latin-1", 0x0C: "utf-8"}
+_INTEGER_FORMATS = frozenset("bhiqBHIQ")
 _MAX_SCAN_PLANS = 64
 
 
 class _ScanPlan:
-    """How to read the bodies of one structure: what _scan_obis would return for them."""
+    """How to read the bodies of one structure: what _scan_obis would return for them,
+    and the readings _obis_values makes of that."""
 
-    __slots__ = ("_count", "_first", "_implicit", "_literals", "_size", "_steps", "_unpack")
+    __slots__ = (
+        "_count",
+        "_direct",
+        "_first",
+        "_implicit",
+        "_literals",
+        "_size",
+        "_steps",
+        "_unpack",
+    )
 
     def __init__(
         self,
@@ -344,18 +363,25 @@ class _ScanPlan:
         self._literals = literals
         self._steps = steps
         _entries, _strays, self._first, self._count, self._implicit = scan
+        self._direct: tuple[tuple[_Number | None, _ScanStep], ...] | None = None
+        """The steps, each after its unit and factor if it is a scaled integer, when no
+        reading depends on the maker (so `read` makes them without the scan)."""
 
     @classmethod
     def build(
         cls, buf: bytes, pos: int, end: int, scan: Scan, spans: list[Span]
     ) -> _ScanPlan | None:
-        """The plan of a body that _scan_obis read as `scan`; None if it has no plan."""
+        """The plan of a body that _scan_obis read as `scan`; None if it has no plan.
+
+        Its readings are not made directly before `check_direct` has compared them."""
         entries, strays, first, count, _implicit = scan
         if strays and strays[0][0] == 0:
             first = None  # read from each body
         layout = [">"]
         literals: list[bytes] = []
         steps: list[_ScanStep] = []
+        numbers: list[_Number | None] = []
+        direct = True  # no reading depends on the maker
         done = pos
         entry_codes = iter(entries)
         stray_indexes = iter(strays)
@@ -372,6 +398,7 @@ class _ScanPlan:
             else:
                 return None  # null, bit-string, a long string...: no plan
             layout.append(f"{field - done}s{layout_code}")
+            integer = layout_code in _INTEGER_FORMATS
             literals.append(buf[done:field])
             done = stop
             if stray:
@@ -381,6 +408,10 @@ class _ScanPlan:
             else:
                 code, _value, scaling = next(entry_codes)
                 steps.append((-1, code, scaling, encoding, False))
+                # Numbers without scaler/unit take the maker's units.
+                number = integer or layout_code in {"f", "d"}
+                direct = direct and (scaling is not None or not number)
+            numbers.append(_number(scaling) if integer and not stray else None)
         layout.append(f"{end - done}s")
         literals.append(buf[done:end])
         plan = cls(
@@ -390,7 +421,18 @@ class _ScanPlan:
             (entries, strays, first, count, _implicit),
         )
         # A plan must read its own body exactly as the scan did, or it is not kept.
-        return plan if repr(plan.scan(buf, pos, end)) == repr(scan) else None
+        if repr(plan.scan(buf, pos, end)) != repr(scan):
+            return None
+        if direct and not (first is not None and _is_text(first)):  # see _obis_values
+            plan._direct = tuple(zip(numbers, steps, strict=True))
+        return plan
+
+    def check_direct(self, buf: bytes, pos: int, values: dict[str, Reading], zone: tzinfo) -> None:
+        """Keep making readings directly only if that gives `values` for this body."""
+        if self._direct is not None:
+            read = self.read(buf, pos, pos + self._size, "", zone)
+            if read is None or repr(list(read.items())) != repr(list(values.items())):
+                self._direct = None
 
     def scan(self, buf: bytes, pos: int, end: int) -> Scan | None:
         """_scan_obis' result for a body of this structure, None for any other body."""
@@ -413,6 +455,60 @@ class _ScanPlan:
                 strays.append((index, value))
         first = strays[0][1] if strays and strays[0][0] == 0 else self._first
         return entries, strays, first, self._count, self._implicit
+
+    def read(
+        self, buf: bytes, pos: int, end: int, maker: str, zone: tzinfo
+    ) -> dict[str, Reading] | None:
+        """_obis_values' readings of this body's scan, None for a body of another structure."""
+        direct = self._direct
+        if direct is None:
+            scan = self.scan(buf, pos, end)
+            if scan is None:
+                return None
+            values: dict[str, Reading] = {}
+            _obis_values(scan, values, maker, zone)
+            return values
+        if end - pos != self._size:
+            return None
+        fields = self._unpack(buf, pos)
+        if fields[0::2] != self._literals:
+            return None
+        values = {}
+        strays: list[tuple[int, Value]] = []
+        decimal = Decimal
+        for (number, (index, code, scaling, encoding, guard)), field in zip(
+            direct, fields[1::2], strict=True
+        ):
+            if number is not None:  # the common case: obis.scale inline
+                unit, factor = number
+                amount = decimal(field)
+                values[code] = Reading(amount if factor is None else amount * factor, unit)
+                continue
+            value: Value = field if encoding is None else field.decode(encoding, "replace")
+            if index < 0:
+                reading = _reading(code, value, scaling, maker, zone)
+                if reading is not None:
+                    values[code] = reading
+            elif guard and field[0] <= 15:
+                return None
+            elif not index and _is_text(value):  # a list's version id: first, with its code
+                values[LIST_VERSION] = Reading(_text(value))
+            else:
+                strays.append((index, value))
+        _stray_values(strays, self._count, values, zone)
+        return values
+
+
+type _Number = tuple[str, Decimal | None]
+"""An integer's unit and the factor obis.scale multiplies it by (None: 1)."""
+
+
+def _number(scaling: Scaling | None) -> _Number | None:
+    if scaling is None:
+        return None
+    unit, exponent = scaling
+    factor = obis.power_of_ten(exponent) if exponent else None
+    return None if exponent and factor is None else (unit, factor)
 
 
 _SCAN_PLANS: dict[int, _ScanPlan] = {}
@@ -567,6 +663,10 @@ def _mains_voltages(values: dict[str, Reading], codes: list[str], maker: str) ->
 def _datetime_reading(raw: bytes, zone: tzinfo) -> Reading | None:
     moment = axdr.parse_datetime(raw, 0, zone)
     return Reading(moment) if moment is not None else None
+
+
+def _is_text(item: Value) -> TypeIs[str | bytes]:
+    return type(item) is str or (type(item) is bytes and _printable(item))
 
 
 def _printable(raw: bytes) -> bool:

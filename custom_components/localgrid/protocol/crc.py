@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import binascii
 
-_BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
+BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
 
 
 def crc16_x25(data: bytes | bytearray | memoryview) -> int:
@@ -21,8 +21,14 @@ def crc16_x25(data: bytes | bytearray | memoryview) -> int:
     """
     if isinstance(data, memoryview):
         data = data.tobytes()
-    crc = binascii.crc_hqx(data.translate(_BIT_REVERSED), 0xFFFF)
-    return (_BIT_REVERSED[crc & 0xFF] << 8 | _BIT_REVERSED[crc >> 8]) ^ 0xFFFF
+    return x25_value(binascii.crc_hqx(data.translate(BIT_REVERSED), 0xFFFF))
+
+
+def x25_value(state: int) -> int:
+    """CRC-16/X.25 of bytes from binascii.crc_hqx's `state` after their bit-reversed
+    form (crc_hqx(data.translate(BIT_REVERSED), 0xFFFF)): one pass can give the CRC of
+    a prefix (HDLC HCS) and continue to that of the whole (FCS)."""
+    return (BIT_REVERSED[state & 0xFF] << 8 | BIT_REVERSED[state >> 8]) ^ 0xFFFF
 
 
 # CRC-16/ARC is M(x)·x^16 mod P(x) over GF(2) (M: the bit-reversed bytes, P = 0x18005),
@@ -59,8 +65,8 @@ def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     """CRC-16/ARC: init 0, reflected, no final xor."""
     if isinstance(data, memoryview):
         data = data.tobytes()
-    message = int.from_bytes(data.translate(_BIT_REVERSED))
+    message = int.from_bytes(data.translate(BIT_REVERSED))
     crc = _mod_q(_mod_q(message) << 16)
     if (crc.bit_count() ^ message.bit_count()) & 1:  # x^16 = 1 mod x + 1
         crc ^= _Q  # the one of the two remainders mod Q that has the message's parity
-    return _BIT_REVERSED[crc & 0xFF] << 8 | _BIT_REVERSED[crc >> 8]
+    return BIT_REVERSED[crc & 0xFF] << 8 | BIT_REVERSED[crc >> 8]

@@ -8,9 +8,10 @@ first segment of a message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from binascii import crc_hqx
+from typing import NamedTuple
 
-from .crc import crc16_x25
+from .crc import BIT_REVERSED, crc16_x25, x25_value
 from .errors import ChecksumError, NotAFrame
 from .reassembly import Reassembly
 
@@ -23,8 +24,7 @@ LLC_HEADERS = (b"\xe6\xe7\x00", b"\xe6\xe6\x00")
 MAX_MESSAGE = 16384
 
 
-@dataclass(frozen=True, slots=True)
-class HdlcFrame:
+class HdlcFrame(NamedTuple):
     """One verified frame."""
 
     end: int
@@ -53,22 +53,24 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     if header_end is None:
         return None
     has_info = header_end < fcs_at
-    hcs_ok = True
     if has_info:
         if header_end + 2 > fcs_at:
             raise NotAFrame("HDLC frame too short for its HCS")
         if available < header_end + 2:
             return None
-        hcs_ok = crc16_x25(buf[body:header_end]) == buf[header_end] | buf[header_end + 1] << 8
+    hcs = buf[header_end] | buf[header_end + 1] << 8 if has_info else 0
     if available <= close:
         # The HCS already tells a false start in noise from a frame still arriving, so
         # noise never holds up the stream while up to 2 kB are awaited.
-        if not hcs_ok:
+        if has_info and crc16_x25(buf[body:header_end]) != hcs:
             raise NotAFrame("HDLC header check failed")
         return None
     if buf[close] != FLAG:
         raise NotAFrame("HDLC frame has no closing flag where its length says")
-    if crc16_x25(buf[body:fcs_at]) != buf[fcs_at] | buf[fcs_at + 1] << 8:
+    # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
+    reflected = buf[body:fcs_at].translate(BIT_REVERSED)
+    hcs_ok = not has_info or x25_value(crc_hqx(reflected[: header_end - body], 0xFFFF)) == hcs
+    if x25_value(crc_hqx(reflected, 0xFFFF)) != buf[fcs_at] | buf[fcs_at + 1] << 8:
         # With a good HCS the length is right, so the next frame starts at the closing flag.
         raise ChecksumError("HDLC FCS mismatch", close + 1, close if hcs_ok else None)
     if not hcs_ok:
@@ -82,17 +84,19 @@ def _header_end(buf: bytes | bytearray, pos: int, limit: int) -> int | None:
 
     Each address is 1-4 bytes and ends at the byte whose bit 0 is set.
     """
-    for _ in range(2):
-        for index in range(pos, pos + _MAX_ADDRESS):
-            if index >= limit:
+    available = len(buf)
+    for _ in (0, 1):
+        stop = pos + _MAX_ADDRESS
+        while True:
+            if pos >= limit:
                 raise NotAFrame("HDLC header longer than the frame")
-            if index >= len(buf):
+            if pos >= available:
                 return None
-            if buf[index] & 1:
-                pos = index + 1
+            pos += 1
+            if buf[pos - 1] & 1:
                 break
-        else:
-            raise NotAFrame("HDLC address field not terminated")
+            if pos == stop:
+                raise NotAFrame("HDLC address field not terminated")
     if pos >= limit:
         raise NotAFrame("HDLC frame has no control field")
     return pos + 1

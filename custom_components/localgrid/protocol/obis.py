@@ -321,6 +321,11 @@ _UNIT_SHIFTS = {exponent: Decimal(1).scaleb(exponent) for exponent in range(-12,
 _ONE = Decimal(1)
 
 
+def power_of_ten(exponent: int) -> Decimal | None:
+    """The factor `scale` multiplies by for this exponent (None: it uses scaleb)."""
+    return _POWERS_OF_TEN.get(exponent)
+
+
 def scale(raw: int | float, exponent: int) -> Decimal:
     """raw x 10^exponent, exactly (an int stays exact; a float is taken as printed)."""
     number = Decimal(raw) if type(raw) is int else Decimal(repr(raw))
