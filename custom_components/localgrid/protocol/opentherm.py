@@ -97,6 +97,9 @@ _FF, _FU, _UU, _SS, _SP = (
     Encoding.SPECIAL,
 )
 _C = "°C"
+# OpenTherm v4.2 §5.4 data-id map, plus the remote-parameter ids 50-63 of OT 2.x (as
+# otmonitor, the gateway author's client, registers them). Id 30 is s16 as in the §5.3
+# detail table and otmonitor, although the §5.4 map lists it as f8.8.
 _TABLE: tuple[tuple[int, str, Encoding, str], ...] = (
     (0, "status", _FF, ""),
     (1, "control_setpoint", _F, _C),
@@ -141,9 +144,19 @@ _TABLE: tuple[tuple[int, str, Encoding, str], ...] = (
     (48, "dhw_setpoint_bounds", _SS, _C),
     (49, "max_ch_setpoint_bounds", _SS, _C),
     (50, "otc_heat_curve_ratio_bounds", _SS, ""),
+    (51, "remote_param_4_bounds", _SS, ""),
+    (52, "remote_param_5_bounds", _SS, ""),
+    (53, "remote_param_6_bounds", _SS, ""),
+    (54, "remote_param_7_bounds", _SS, ""),
+    (55, "remote_param_8_bounds", _SS, ""),
     (56, "dhw_setpoint", _F, _C),
     (57, "max_ch_water_setpoint", _F, _C),
     (58, "otc_heat_curve_ratio", _F, ""),
+    (59, "remote_param_4", _F, ""),
+    (60, "remote_param_5", _F, ""),
+    (61, "remote_param_6", _F, ""),
+    (62, "remote_param_7", _F, ""),
+    (63, "remote_param_8", _F, ""),
     (70, "vh_status", _FF, ""),
     (71, "vh_control_setpoint", _UU, "%"),
     (72, "vh_fault_flags_oem_code", _FU, ""),
@@ -166,8 +179,28 @@ _TABLE: tuple[tuple[int, str, Encoding, str], ...] = (
     (89, "vh_tsp_entry", _UU, ""),
     (90, "vh_fault_history_size", _UU, ""),
     (91, "vh_fault_history_entry", _UU, ""),
+    (93, "brand", _UU, ""),
+    (94, "brand_version", _UU, ""),
+    (95, "brand_serial_number", _UU, ""),
+    (96, "cooling_operation_hours", _U16, "h"),
+    (97, "power_cycles", _U16, ""),
+    (98, "rf_sensor_status", _SP, ""),
     (99, "remote_override_operating_mode", _SP, ""),
     (100, "remote_override_function", _FF, ""),
+    (101, "solar_storage_status", _FF, ""),
+    (102, "solar_storage_fault_flags_oem_code", _FU, ""),
+    (103, "solar_storage_config_member_id", _FU, ""),
+    (104, "solar_storage_product_version", _UU, ""),
+    (105, "solar_storage_tsp_count", _UU, ""),
+    (106, "solar_storage_tsp_entry", _UU, ""),
+    (107, "solar_storage_fault_history_size", _UU, ""),
+    (108, "solar_storage_fault_history_entry", _UU, ""),
+    (109, "electricity_producer_starts", _U16, ""),
+    (110, "electricity_producer_hours", _U16, "h"),
+    (111, "electricity_production", _U16, "W"),
+    (112, "cumulative_electricity_production", _U16, "kWh"),
+    (113, "unsuccessful_burner_starts", _U16, ""),
+    (114, "flame_signal_too_low_count", _U16, ""),
     (115, "oem_diagnostic_code", _U16, ""),
     (116, "burner_starts", _U16, ""),
     (117, "ch_pump_starts", _U16, ""),
@@ -398,8 +431,9 @@ _LOW_BYTE_ONLY: Final = frozenset({71, 77})  # the firmware prints only the low 
 
 _REPORT_RE: Final = re.compile(r"[TBRAE][0-9A-Fa-f]{8}")
 _REPLY_RE: Final = re.compile(r"([A-Z][A-Z0-9]): ?(.*)")
-_ERROR_RE: Final = re.compile(r"Error (\d{1,2})")
+_ERROR_RE: Final = re.compile(r"Error ([0-9A-Fa-f]{1,2})")  # otmonitor reads the number as hex
 _BANNER_PREFIX: Final = "OpenTherm Gateway "
+_WATCHDOG_TEXT: Final = "WDT reset!"
 _FIXED_MESSAGES: Final = {
     "Thermostat connected": (MessageKind.THERMOSTAT_CONNECTED, ""),
     "Thermostat disconnected": (MessageKind.THERMOSTAT_DISCONNECTED, ""),
@@ -467,11 +501,30 @@ def parse_summary(line: str) -> Summary | None:
     return Summary(values, line)
 
 
+def _reset_message(text: str) -> Message | None:
+    """A banner or `WDT reset!` behind line noise (a reset garbles the line before it).
+
+    Like otmonitor, the banner counts wherever it starts, except after `=` (the `PR: A=`
+    reply); what follows the prefix up to the first blank is the version.
+    """
+    start = text.find(_BANNER_PREFIX)
+    if start > 0 and text[start - 1] != "=":
+        message = text[start:]
+        if message.isascii() and message.isprintable():
+            words = message.removeprefix(_BANNER_PREFIX).split()
+            return Message(MessageKind.BANNER, message, words[0] if words else "")
+    if text.endswith(_WATCHDOG_TEXT) and len(text) > len(_WATCHDOG_TEXT):
+        return Message(MessageKind.WATCHDOG_RESET, _WATCHDOG_TEXT)
+    return None
+
+
 def classify(line: str) -> Line:
     """Classify one line (without its terminator). Never raises."""
     text = line.strip()
     if not text:
         return Invalid(line, "empty")
+    if (reset := _reset_message(text)) is not None:
+        return reset
     if not text.isascii() or not text.isprintable():
         return Invalid(line, "not printable ASCII")
     if _REPORT_RE.fullmatch(text):
@@ -483,7 +536,7 @@ def classify(line: str) -> Line:
         error = ErrorCode(value) if value in _ERROR_CODES else None
         return Reply(match.group(1), value, error)
     if match := _ERROR_RE.fullmatch(text):
-        return Message(MessageKind.LINE_ERROR, text, f"{int(match.group(1)):02d}")
+        return Message(MessageKind.LINE_ERROR, text, f"{int(match.group(1), 16):02X}")
     if text.startswith(_BANNER_PREFIX):
         return Message(MessageKind.BANNER, text, text.removeprefix(_BANNER_PREFIX).strip())
     if fixed := _FIXED_MESSAGES.get(text):

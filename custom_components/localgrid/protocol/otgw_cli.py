@@ -1,7 +1,8 @@
 """`python -m custom_components.localgrid.protocol otgw [FILE]`: gateway lines to JSON.
 
-Reads gateway output (FILE or stdin; CR, LF or CRLF; data before an EOT dropped) and
-prints one JSON object per non-empty line:
+Reads gateway output (FILE or stdin; CR, LF or CRLF; data before an EOT dropped; the
+UTF-8 byte-order mark of a saved log dropped) and prints one JSON object per non-empty
+line (`line` is the line without surrounding blanks):
 
 - report line: `{"line", "source", "msg_type", "data_id", "value"}`; `value` is a number
   for f8.8 (rounded to 2 decimals as the gateway prints it), u16 and s16 ids and
@@ -24,6 +25,7 @@ Exit code 0 when at least one line decoded (anything but invalid), else 1.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from typing import Any
@@ -70,9 +72,14 @@ def _frame_json(text: str, frame: Frame) -> dict[str, Any]:
     return result
 
 
-def line_json(text: str) -> dict[str, Any]:
-    """The JSON object for one line (see the module docstring)."""
-    line = classify(text)
+def line_json(raw: str) -> dict[str, Any]:
+    """The JSON object for one line (see the module docstring).
+
+    `line` is the gateway's line without the blanks around it (spaces, tabs or a stray CR
+    a bridge adds are transport noise, not part of what the gateway printed).
+    """
+    line = classify(raw)
+    text = raw.strip() or raw
     if isinstance(line, Frame):
         return _frame_json(text, line)
     if isinstance(line, Reply):
@@ -100,6 +107,14 @@ def line_json(text: str) -> dict[str, Any]:
     return {"line": text, "kind": "invalid", "reason": line.reason}
 
 
+def _without_bom(data: bytes) -> bytes:
+    """The capture's bytes without the UTF-8 byte-order mark an editor saved it with.
+
+    (No UTF-16 guessing: `FF FE` at the start is as likely line noise as a mark.)
+    """
+    return data.removeprefix(codecs.BOM_UTF8)
+
+
 def run_otgw(args: argparse.Namespace) -> int:
     """Decode the lines of args.file (or stdin); 0 when one or more decoded, else 1."""
     file = getattr(args, "file", None)
@@ -108,6 +123,7 @@ def run_otgw(args: argparse.Namespace) -> int:
             data = stream.read()
     else:
         data = sys.stdin.buffer.read()
+    data = _without_bom(data)
     decoded = 0
     out = sys.stdout
     for text in split_lines(data):
