@@ -216,3 +216,109 @@ def test_a_non_finite_float_is_no_reading(bits: str) -> None:
     payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
     assert payload.values["1-0:32.7.0"] == Reading(Decimal(235), "V")
     assert "1-0:52.7.0" not in payload.values
+
+
+def test_nul_padded_identifiers_are_read_without_their_padding() -> None:
+    """L+G pads fixed-size text fields with NUL bytes: `RATE2` in 8 bytes (octet-string),
+    a serial number in 16 (visible-string); binary ids still read as hex."""
+    body = "0203"
+    body += "0202" + "0906" + "0000600E00FF" + "0908" + b"RATE2".hex() + "000000"
+    body += "0202" + "0906" + "0000600100FF" + "0A10" + b"40799390".hex() + "00" * 8
+    body += "0202" + "0906" + "0000600101FF" + "0904" + "00000102"
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["0-0:96.14.0"] == Reading("RATE2")
+    assert payload.values["0-0:96.1.0"] == Reading("40799390")
+    assert payload.values["0-0:96.1.1"] == Reading("00000102")
+    assert payload.meter_id == "40799390"
+
+
+def _entry(obis: str, value: str, scaler: str, unit: str, tags: str = "0906") -> str:
+    return "0203" + tags + obis + value + "0202" + "0F" + scaler + "16" + unit
+
+
+def test_obis_tags_written_swapped_are_undone() -> None:
+    """L+G ZMF100 firmware writes `02 03 06 09 <OBIS>` for some entries (esphome-libs
+    dlms_parser's capture); read as sent, the body is no valid A-XDR."""
+    body = "0103"
+    body += _entry("0100010700FF", "0600000230", "00", "1B")
+    body += _entry("01001F0700FF", "1000F4", "FE", "21", tags="0609")
+    body += _entry("0100200700FF", "12091A", "FF", "23")
+    payload = decode_apdu(bytes.fromhex("0F4000000000" + body))
+    assert payload.values["1-0:1.7.0"] == Reading(Decimal(560), "W")
+    assert payload.values["1-0:31.7.0"] == Reading(Decimal("2.44"), "A")
+    assert payload.values["1-0:32.7.0"] == Reading(Decimal("233.0"), "V")
+
+
+def test_swapped_tags_are_undone_only_for_a_body_that_fails_as_sent() -> None:
+    """A uint32 0x09xxxxxx opening a structure decodes as sent; nothing is rewritten."""
+    body = "0101" + "0202" + "0609010020" + "0600000001"
+    with pytest.raises(UnsupportedLayoutError):
+        decode_apdu(bytes.fromhex("0F4000000000" + body))
+    with pytest.raises(ApduError):
+        decode_apdu(bytes.fromhex("0F4000000000" + "0101" + "0203" + "0609" + "0100" + "FF"))
+
+
+def test_tariff_registers_without_unit_take_their_totals_unit() -> None:
+    """Swiss Iskra AM550 push lists send Q1-Q4 reactive energy per tariff unscaled."""
+    body = "0104" + "0906" + "0101050800FF" + "0600000064" + "0906" + "0101050801FF" + "0600000032"
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["1-1:5.8.0"] == Reading(Decimal("0.100"), "kvarh")
+    assert payload.values["1-1:5.8.1"] == Reading(Decimal("0.050"), "kvarh")
+
+
+def _described(class_id: int, obis: str, attribute: int, value: str) -> str:
+    return "0202" + f"{class_id:04X}" + obis + f"{attribute:02X}" + value
+
+
+@pytest.mark.parametrize("header", ["02021601", ""], ids=["versioned", "bare"])
+def test_attribute_descriptor_list(header: str) -> None:
+    """Czech RS485 pushes (Sagemcom XT211, EG.D): each value after an untagged
+    {class, OBIS, attribute}; the push setup's own entry is no reading."""
+    entries = [
+        _described(40, "0000190900FF", 1, "0906" + "0000190900FF"),
+        _described(1, "0000600101FF", 2, "090A" + b"5100005149".hex()),
+        _described(70, "0000600300FF", 3, "1601"),
+        _described(3, "0100010700FF", 2, "06000007A4"),
+        _described(3, "0100010800FF", 2, "06004AFA82"),
+        _described(1, "0000600D00FF", 2, "0900"),
+    ]
+    body = header + "01" + f"{len(entries):02X}" + "".join(entries)
+    payload = decode_apdu(bytes.fromhex("0F8000F1D500" + body))
+    values = payload.values
+    assert payload.meter_id == "5100005149"
+    assert values["1-0:1.7.0"] == Reading(Decimal(1956), "W")
+    assert values["1-0:1.8.0"] == Reading(Decimal("4913.794"), "kWh")
+    assert values["0-0:96.3.0"] == Reading(Decimal(1))
+    assert values["0-0:96.13.0"] == Reading("")
+    assert "0-0:25.9.0" not in values
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "0102" + "0202" + "0003" + "0100010700FF" + "02" + "0600000001",  # one entry short
+        "0101" + "0202" + "0003" + "FF00010700FF" + "02" + "0600000001",  # no OBIS code
+        "0101" + "0202" + "0003" + "0100010700FF" + "02" + "06000000",  # value cut short
+    ],
+)
+def test_malformed_attribute_descriptor_lists_are_apdu_errors(body: str) -> None:
+    with pytest.raises(ApduError):
+        decode_apdu(bytes.fromhex("0F0000000100" + body))
+
+
+def test_push_list_reads_the_breaker_and_limiter_attributes() -> None:
+    """Disconnect control (class 70) and limiter (71) are captured with attribute 3 (the
+    control state, the threshold); other attributes than the value stay unread."""
+    captures = [
+        "0204" + "120028" + "0906" + "0000190900FF" + "0F02" + "120000",
+        "0204" + "120046" + "0906" + "000060030AFF" + "0F03" + "120000",
+        "0204" + "120047" + "0906" + "0000110000FF" + "0F03" + "120000",
+        "0204" + "120003" + "0906" + "0100010700FF" + "0F03" + "120000",  # scaler_unit: unread
+        "0204" + "120003" + "0906" + "0100020700FF" + "0F02" + "120000",
+    ]
+    body = "0205" + "0105" + "".join(captures) + "1601" + "0600000000" + "02020F00161B" + "1200EC"
+    payload = decode_apdu(bytes.fromhex("0F0000000100" + body))
+    assert payload.values["0-0:96.3.10"] == Reading(Decimal(1))
+    assert payload.values["0-0:17.0.0"] == Reading(Decimal(0), "W")
+    assert payload.values["1-0:2.7.0"] == Reading(Decimal(236), "W")
+    assert "1-0:1.7.0" not in payload.values

@@ -214,3 +214,15 @@ def test_clock_spelled_out_and_placeholder_ids() -> None:
     )
     assert payload.timestamp == datetime(2024, 1, 11, 8, 35, tzinfo=UTC)
     assert payload.meter_id == "00000000000000"
+
+
+@pytest.mark.parametrize("entries", [0, 1, 2])
+def test_power_failure_log_count_is_not_the_logged_code(entries: int) -> None:
+    """`1-0:99.97.0(n)(0-0:96.7.19)(time)(duration)...`: the count is the log's value; the
+    code it names is the log buffer, not a register holding that count (with one entry
+    the code stood where the DSMR 2.2 gas profile names its register)."""
+    log = f"1-0:99.97.0({entries})(0-0:96.7.19)" + "(180529135630S)(0000002451*s)" * entries
+    payload = parse_telegram(_telegram(log, "0-0:96.7.21(00006)"))
+    assert payload.values["1-0:99.97.0"] == Reading(Decimal(entries))
+    assert "0-0:96.7.19" not in payload.values
+    assert payload.values["0-0:96.7.21"] == Reading(Decimal(6))

@@ -267,3 +267,40 @@ def test_kaifa_list3_single_phase_real_frame() -> None:
     clock = values["0-0:1.0.0"].value
     assert isinstance(clock, datetime)
     assert clock.replace(tzinfo=None) == datetime(2021, 5, 7, 14, 50, 15)
+
+
+def _u16(value: int) -> str:
+    return "12" + value.to_bytes(2).hex()
+
+
+@pytest.mark.parametrize(
+    ("meter_number", "breaker"), [(b"16820006", "1601"), (b"", "0301")], ids=["enum", "bool"]
+)
+def test_slovenian_iskra_energy_list(meter_number: bytes, breaker: str) -> None:
+    """15-minute list: name, meter number (may be empty), breaker, tariff, 8 registers."""
+    body = "020C" + _octet(b"ISK1030789375606") + _octet(meter_number) + breaker
+    body += "09020002" + "".join(_u32(v) for v in (52837, 13593, 39244, 177927, 0, 0, 7, 8))
+    payload = decode_apdu(_apdu(body))
+    values = payload.values
+    assert values["1-0:1.8.0"] == Reading(Decimal("52.837"), "kWh")
+    assert values["1-0:1.8.2"] == Reading(Decimal("39.244"), "kWh")
+    assert values["1-0:2.8.0"] == Reading(Decimal("177.927"), "kWh")
+    assert values["1-0:4.8.0"] == Reading(Decimal("0.008"), "kvarh")
+    assert values["0-0:96.14.0"] == Reading("0002")
+    assert payload.meter_id == (meter_number.decode() or "ISK1030789375606")
+    assert ("0-0:96.1.0" in values) is bool(meter_number)  # an empty id is no reading
+
+
+def test_slovenian_iskra_celje_list() -> None:
+    """Elektro Celje: name, list name, U [0.1 V] and I [0.01 A] as uint16, P+ P- Q+ Q-."""
+    body = "020C" + _octet(b"ISK1030789014731") + _octet(b"UP_3f")
+    body += "".join(_u16(v) for v in (2314, 2303, 2348, 451, 525, 88))
+    body += "".join(_u32(v) for v in (2399, 0, 4, 264))
+    payload = decode_apdu(_apdu(body))
+    values = payload.values
+    assert payload.meter_id == "ISK1030789014731"
+    assert values["1-0:0.2.129"] == Reading("UP_3f")
+    assert values["1-0:52.7.0"] == Reading(Decimal("230.3"), "V")
+    assert values["1-0:31.7.0"] == Reading(Decimal("4.51"), "A")
+    assert values["1-0:1.7.0"] == Reading(Decimal(2399), "W")
+    assert values["1-0:4.7.0"] == Reading(Decimal(264), "var")

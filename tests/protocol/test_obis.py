@@ -14,6 +14,7 @@ from custom_components.localgrid.protocol.obis import (
     lookup,
     normalised,
     parse_code,
+    register_kind_of,
     scaled,
 )
 
@@ -180,3 +181,21 @@ def test_dsmr22_gas_profile_is_gas() -> None:
     quantity = lookup("0-1:24.3.0")
     assert quantity is not None
     assert quantity.unit == "m³"
+
+
+@pytest.mark.parametrize(
+    ("code", "total"),
+    [("1-1:5.8.1", "1-0:5.8.0"), ("1-0:8.8.2", "1-0:8.8.0"), ("1-0:3.8.4", "1-0:3.8.0")],
+)
+def test_tariff_registers_take_their_totals_kind(code: str, total: str) -> None:
+    """A tariff register the registry does not list (Swiss Iskra AM550: Q1-Q4 per tariff)
+    has its total's kind and unit, so it is scaled like it when sent without a unit."""
+    assert lookup(code) is None
+    quantity = register_kind_of(code)
+    assert quantity is not None
+    assert quantity == lookup(total)
+
+
+@pytest.mark.parametrize("code", ["1-0:5.7.1", "0-1:24.2.1", "1-0:99.8.1", "junk"])
+def test_only_tariff_registers_borrow_a_kind(code: str) -> None:
+    assert register_kind_of(code) == lookup(code)

@@ -12,6 +12,10 @@ The Data element is read in whichever of the five payload layouts it uses:
 
 Layouts 1-3 are one walk (OBIS codes may come flat or nested, scaler/unit optional);
 implicit units come from `layouts.IMPLICIT_EXPONENTS` by maker.
+
+Two bodies that are not valid A-XDR are read only after the A-XDR decode fails: lists of
+values each named by an untagged attribute descriptor (Czech RS485 pushes), and nested
+entries whose OBIS tag bytes a Landis+Gyr firmware writes swapped.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from math import isfinite
+import re
 from struct import Struct
 from typing import TypeIs
 
@@ -95,10 +100,80 @@ def decode_apdu(
     try:
         body, end = axdr.decode(buf, pos, size)
     except axdr.AxdrError as err:
-        raise ApduError(str(err)) from None
+        described = _descriptor_list(buf, pos, size, maker, local_zone)
+        if described:
+            return _payload(described, timestamp)
+        body, end = _decode_swapped_tags(buf, pos, size, err)
     if end != size:
         raise ApduError(f"{size - end} bytes of garbage after the notification body")
     return _interpret(body, timestamp, maker, local_zone)
+
+
+# Landis+Gyr ZMF100 firmware writes some OBIS codes of `{OBIS, value, scaler_unit}`
+# entries with the tag bytes swapped: `02 03 06 09 <OBIS>` for `02 03 09 06 <OBIS>`
+# (esphome-libs/dlms_parser hdlc_landis_gyr_zmf100). Undone only for a body that does
+# not decode as sent, so no valid body is read differently.
+_SWAPPED_OBIS_TAG = re.compile(rb"(?<=\x02[\x02\x03])\x06\x09(?=[\x00-\x0f])")
+_OBIS_TAG = b"\x09\x06"
+
+
+def _decode_swapped_tags(buf: bytes, pos: int, size: int, err: axdr.AxdrError) -> tuple[Value, int]:
+    """The body decoded with swapped OBIS tags undone; ApduError (`err`) when that fails too."""
+    repaired = _SWAPPED_OBIS_TAG.sub(_OBIS_TAG, buf[pos:size])
+    if repaired != buf[pos:size]:
+        try:
+            body, end = axdr.decode(repaired, 0, len(repaired))
+        except axdr.AxdrError:
+            pass
+        else:
+            return body, pos + end
+    raise ApduError(str(err)) from None
+
+
+# Czech pushes (Sagemcom XT211, the EG.D RS485 interface specification; esphome-libs
+# dlms_parser raw_sagecom_xt211 and raw_egd_example) name each value by an attribute
+# descriptor written without A-XDR tags: `[02 02 16 e] 01 n` then n times
+# `02 02 <class u16> <OBIS> <attribute i8> <value>`. Not valid A-XDR, so read only for a
+# body that does not decode as A-XDR.
+_DESCRIPTOR_ENTRY = b"\x02\x02"
+
+
+def _descriptor_list(
+    buf: bytes, pos: int, end: int, maker: str, zone: tzinfo
+) -> dict[str, Reading] | None:
+    """Readings of an attribute-descriptor list; None for a body of another form."""
+    if buf[pos : pos + 3] == b"\x02\x02\x16":
+        pos += 4  # structure(2) opening with an enum (the list's version)
+    if end - pos < 2 or buf[pos] != 0x01 or buf[pos + 1] >= 0x80:
+        return None
+    count = buf[pos + 1]
+    pos += 2
+    entries: list[tuple[str, Value]] = []
+    try:
+        for _ in range(count):
+            if buf[pos : pos + 2] != _DESCRIPTOR_ENTRY or not _is_obis(buf[pos + 4 : pos + 10]):
+                return None
+            class_id = buf[pos + 2] << 8 | buf[pos + 3]
+            raw_code = buf[pos + 4 : pos + 10]
+            attribute = buf[pos + 10]
+            value, pos = axdr.decode(buf, pos + 11, end)
+            if _is_reading(class_id, attribute):
+                entries.append((_code(raw_code), value))
+    except IndexError, axdr.AxdrError:
+        return None
+    if pos != end or not entries:
+        return None
+    values: dict[str, Reading] = {}
+    unscaled_volts: list[str] = []
+    for code, value in entries:
+        reading = _reading(code, value, None, maker, zone)
+        if reading is not None:
+            values[code] = reading
+            if reading.unit == "V":
+                unscaled_volts.append(code)
+    if unscaled_volts:
+        _mains_voltages(values, unscaled_volts, maker)
+    return values
 
 
 def _interpret(body: Value, timestamp: datetime | None, maker: str, zone: tzinfo) -> Payload:
@@ -609,7 +684,7 @@ def _reading(
             return _datetime_reading(value, zone)
         return Reading(_text(value))
     if isinstance(value, str):
-        return Reading(value)
+        return Reading(_text(value))
     if isinstance(value, bool):
         return Reading(Decimal(int(value)))
     return None  # null, nested lists: nothing a user reads
@@ -625,7 +700,7 @@ def _implicit(code: str, maker: str) -> tuple[str, int]:
     key = (code, maker)
     found = _IMPLICIT.get(key)
     if found is None:
-        quantity = obis.lookup(code)
+        quantity = obis.register_kind_of(code)
         wire_unit = obis.WIRE_UNIT_BY_KIND.get(quantity.kind) if quantity else None
         if quantity is None or wire_unit is None:
             found = ("", 0)
@@ -674,10 +749,16 @@ def _printable(raw: bytes) -> bool:
 
 
 def _text(raw: bytes | str) -> str:
-    """An identifier as text: ASCII as is, binary as upper-case hex."""
+    """An identifier as text: ASCII as is, binary as upper-case hex.
+
+    Fixed-size fields come padded with NUL bytes (L+G: `RATE2` in 8 bytes, a serial
+    number in 16): the padding is not part of the text."""
     if isinstance(raw, str):
-        return raw
-    return raw.decode("ascii") if _printable(raw) else raw.hex().upper()
+        return raw.rstrip("\x00") or raw
+    if _printable(raw):
+        return raw.decode("ascii")
+    text = raw.rstrip(b"\x00")
+    return text.decode("ascii") if text and _printable(text) else raw.hex().upper()
 
 
 # ---- layout 4: push-object list first ---------------------------------------------------
@@ -685,6 +766,18 @@ def _text(raw: bytes | str) -> str:
 PUSH_SETUP_CLASS = 40
 CLOCK_CLASS = 8
 VALUE_ATTRIBUTE = 2
+# Classes whose reading is another attribute: disconnect control (70) sends its
+# control_state (attribute 3: 0 disconnected, 1 connected, 2 ready), as DSMR's
+# 0-0:96.3.10 does, besides output_state (2); limiter (71) its threshold_active (3).
+_READING_ATTRIBUTES: dict[int, tuple[int, ...]] = {70: (2, 3), 71: (3,)}
+_VALUE_ONLY = (VALUE_ATTRIBUTE,)
+
+
+def _is_reading(class_id: object, attribute: object) -> bool:
+    """Whether a captured attribute is one a user reads (push setups never are)."""
+    if type(class_id) is not int or class_id == PUSH_SETUP_CLASS:
+        return False
+    return attribute in _READING_ATTRIBUTES.get(class_id, _VALUE_ONLY)
 
 
 def _is_capture(item: Value) -> bool:
@@ -719,7 +812,7 @@ def _push_list(
         capture = captures[index - 1 + offset]
         assert isinstance(capture, list)  # checked by _is_capture
         class_id, raw_code, attribute = capture[0], capture[1], capture[2]
-        if class_id == PUSH_SETUP_CLASS or attribute != VALUE_ATTRIBUTE or not _is_obis(raw_code):
+        if not _is_reading(class_id, attribute) or not _is_obis(raw_code):
             continue
         entries.append((_code(raw_code), body[index]))
     maker = _maker([(code, value, None) for code, value in entries]) or maker
@@ -794,11 +887,13 @@ def _positional(plan: Plan, body: list[Value], values: dict[str, Reading], zone:
         if type(item) is int:
             values[code] = Reading(scale(item, exponent), unit)
         elif type(item) is bytes:
+            if not item:
+                continue  # an identifier the meter leaves empty
             reading = _datetime_reading(item, zone) if code == CLOCK else Reading(_text(item))
             if reading is not None:
                 values[code] = reading
-        elif type(item) is str:
-            values[code] = Reading(item)
+        elif type(item) is str and item:
+            values[code] = Reading(_text(item))
 
 
 def _kinds(body: Value) -> str:

@@ -139,7 +139,13 @@ def _add_object(
     reading = _reading(code, groups)
     if reading is not None:
         values[code] = reading
-        if len(groups) > 2 and _NAMED_CODE.fullmatch(groups[-3]):
+        # Only a profile opening with its capture time names the register its value is
+        # (DSMR 2.2 gas); a log `(count)(code)(entry...)` names the log, not its count.
+        if (
+            len(groups) > 2
+            and _NAMED_CODE.fullmatch(groups[-3])
+            and _TIMESTAMP.fullmatch(groups[0])
+        ):
             values.setdefault(_code(groups[-3]), reading)
 
 

@@ -35,6 +35,8 @@ class PositionalLayout:
     """Element 0 must be exactly these bytes (an OBIS code naming the list)."""
 
 
+LIST_NAME = "1-0:0.2.129"
+"""Where a list's own name or version goes (NVE list version id, e.g. AIDON_V0001)."""
 _METER_ID = Slot("0-0:96.1.0")
 _CLOCK = Slot("0-0:1.0.0")
 _P_IN, _P_OUT = Slot("1-0:1.7.0", 0, "W"), Slot("1-0:2.7.0", 0, "W")
@@ -111,6 +113,45 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         "iskra_am550_si_instantaneous_1p",
         "ooiiiiiiii",
         (*_ISKRA_SI_HEAD, *_volts(-1, 1), *_amps(-2, 1), *_phase_powers(1)),
+    ),
+    # Its 15-minute energy list (amsreader #615, #956; node-dsmr-parser "ECE list 2"):
+    # logical device name, meter number (empty on some meters), breaker state (enum or
+    # boolean), tariff (octet-string 00 0n), A+ total T1 T2, A- total T1 T2 [Wh], R+ R-
+    # [varh] (totals = T1 + T2 in every capture).
+    PositionalLayout(
+        "iskra_am550_si_energy",
+        "oo*oiiiiiiii",
+        (
+            Slot("0-0:42.0.0"),
+            _METER_ID,
+            None,
+            Slot("0-0:96.14.0"),
+            _A_IN,
+            Slot("1-0:1.8.1", 0, "Wh"),
+            Slot("1-0:1.8.2", 0, "Wh"),
+            _A_OUT,
+            Slot("1-0:2.8.1", 0, "Wh"),
+            Slot("1-0:2.8.2", 0, "Wh"),
+            _R_IN,
+            _R_OUT,
+        ),
+    ),
+    # Slovenian Iskraemeco AM550 list of Elektro Celje (amsreader #615 "UP_3f"): logical
+    # device name, list name, U [0.1 V], I [0.01 A] as long-unsigned, then the power
+    # quartet P+ P- Q+ Q- [W, var] in the order of the Ljubljana list.
+    PositionalLayout(
+        "iskra_am550_si_celje",
+        "ooiiiiiiiiii",
+        (
+            Slot("0-0:42.0.0"),
+            Slot(LIST_NAME),
+            *_volts(-1),
+            *_amps(-2),
+            _P_IN,
+            _P_OUT,
+            _Q_IN,
+            _Q_OUT,
+        ),
     ),
     # Norwegian Kaifa list 1 (2 s): active power import only.
     PositionalLayout("kaifa_no_list1", "i", (_P_IN,)),

@@ -182,6 +182,24 @@ def lookup(code: str, values: Mapping[str, Reading] | None = None) -> Quantity |
     return _BY_ACDE.get((a, c, d, e))
 
 
+_REGISTER = 8  # D group of cumulative registers (time integral 1); E numbers the tariff
+
+
+def register_kind_of(code: str) -> Quantity | None:
+    """The quantity of a code, or for a tariff register not in the registry (`1-1:5.8.1`,
+    reactive energy Q1 tariff 1) that of its total (`1-1:5.8.0`): same kind and unit."""
+    quantity = lookup(code)
+    if quantity is not None:
+        return quantity
+    groups = parse_code(code)
+    if groups is None:
+        return None
+    a, b, c, d, e = groups
+    if d != _REGISTER or not e or (a == 0 and b != 0):
+        return None
+    return _BY_ACDE.get((a, c, d, 0))
+
+
 def _mbus_quantity(
     channel: int, c: int, d: int, e: int, values: Mapping[str, Reading] | None
 ) -> Quantity | None:
