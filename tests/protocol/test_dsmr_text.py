@@ -226,3 +226,35 @@ def test_power_failure_log_count_is_not_the_logged_code(entries: int) -> None:
     assert payload.values["1-0:99.97.0"] == Reading(Decimal(entries))
     assert "0-0:96.7.19" not in payload.values
     assert payload.values["0-0:96.7.21"] == Reading(Decimal(6))
+
+
+def test_padding_around_ids_and_messages() -> None:
+    """Kamstrup DSMR 2.2 ids are hex of ' ZABF...' (a leading space); Sanxing (E.ON
+    Hungary) fills an empty message with 0xFF. Both through the line parser and the plan."""
+    telegram = _telegram(
+        "0-0:96.1.1(205A4142463030313531373732373131)",
+        "0-1:96.1.0(20202020)",
+        "0-0:96.13.1( 303132 )",
+        "1-0:1.8.1(00001.000*kWh)",
+    ).replace(b"!", b"0-0:96.13.0(" + b"\xff" * 1024 + b")\r\n!")
+    for _ in range(2):  # the second one is read through the plan of the first
+        payload = parse_telegram(telegram)
+        assert payload.meter_id == "ZABF00151772711"
+        assert payload.values["0-0:96.1.1"] == Reading("ZABF00151772711")
+        assert payload.values["0-0:96.13.1"] == Reading("303132")  # not hex digit pairs
+        assert "0-1:96.1.0" not in payload.values  # spaces only: no id
+        assert "0-0:96.13.0" not in payload.values  # fill only: no message
+        assert payload.values["1-0:1.8.1"] == Reading(Decimal("1.000"), "kWh")
+
+
+def test_billing_snapshot_is_not_one_register() -> None:
+    """E.ON Hungary `0-0:98.1.0(time)(1.8.0*kWh)...(peak*kW)`: the registers of the last
+    billing period, none of them the object's value; `(time)(value*unit)` still is one."""
+    snapshot = "0-0:98.1.0(230801000000S)(000663.924*kWh)(000383.623*kWh)(05.144*kW)"
+    for _ in range(2):
+        payload = parse_telegram(
+            _telegram(snapshot, "1-0:1.6.0(230107171500W)(02.572*kW)", "1-0:1.8.0(1.000*kWh)")
+        )
+        assert "0-0:98.1.0" not in payload.values
+        assert payload.values["1-0:1.6.0"] == Reading(Decimal(2572), "W")
+        assert payload.values["1-0:1.8.0"] == Reading(Decimal("1.000"), "kWh")

@@ -231,3 +231,20 @@ def test_p1_without_crc_and_waiting() -> None:
         p1.read_telegram(b"/ABC\x00\x01", 0)
     with pytest.raises(NotAFrame):
         p1.read_telegram(b"/ABC\r\n!zz", 0)
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [b"\xff" * 1024, "Ünïcödé".encode(), "Méré".encode("latin-1")],
+    ids=["ff-fill", "utf-8", "latin-1"],
+)
+def test_p1_text_with_8_bit_bytes(fill: bytes) -> None:
+    """E.ON Hungary (Sanxing) sends a text message of 1024 bytes 0xFF; messages may be
+    Latin-1 or UTF-8. Only control bytes mark binary data."""
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n0-0:96.13.0(" + fill + b")\r\n")
+    frame = p1.read_telegram(data, 0)
+    assert frame is not None
+    assert (frame.text, frame.crc_ok) == (data, True)
+    for control in (b"\x00", b"\x1b", b"\x7f"):
+        with pytest.raises(NotAFrame):
+            p1.read_telegram(data.replace(b"0-0:96.13.0(", b"0-0:96.13.0(" + control), 0)

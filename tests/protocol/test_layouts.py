@@ -304,3 +304,72 @@ def test_slovenian_iskra_celje_list() -> None:
     assert values["1-0:31.7.0"] == Reading(Decimal("4.51"), "A")
     assert values["1-0:1.7.0"] == Reading(Decimal(2399), "W")
     assert values["1-0:4.7.0"] == Reading(Decimal(264), "var")
+
+
+# Decrypted push of a Siemens IM350 (system title SMSgu...) on a Wiener Netze optical
+# port, from rddl-network/EnergyAgent app/energy_meter_interaction/energy_decrypter.py
+# (frame and key published there; no licence file): logical device name, the clock as a
+# 12-byte octet-string, then eight double-long-unsigned registers with no OBIS codes,
+# which bernikr/esphome-wienernetze-im150-smartmeter reads as A+ A- R+ R- P+ P- Q+ Q-.
+SIEMENS_IM350_WIENER_NETZE = (
+    "0F000FC26B0C07E50A150405282200FF8880020A0910534D5331303330373838303030303230"
+    "090C07E50A150405282200FF888006000005B906000000000600000000060000159106000000"
+    "04060000000006000000000600000012"
+)
+
+
+def test_a_date_time_is_not_taken_for_an_identifier() -> None:
+    """Name + clock + 8 registers is not the Slovenian name + meter number + 8 list.
+
+    The list has the shape of the single-phase Iskra list (two strings, eight integers)
+    but its second string is a date-time: read as that list, its registers gave P, Q,
+    U [0.1 V] and I [0.01 A], a 0.4 V mains voltage.
+    """
+    payload = decode_apdu(bytes.fromhex(SIEMENS_IM350_WIENER_NETZE))
+    assert payload.values == {
+        "0-0:1.0.0": Reading(datetime(2021, 10, 21, 3, 40, 34, tzinfo=UTC)),
+        "1-0:1.8.0": Reading(Decimal("1.465"), "kWh"),
+        "1-0:2.8.0": Reading(Decimal("0.000"), "kWh"),
+        "1-0:3.8.0": Reading(Decimal("0.000"), "kvarh"),
+        "1-0:4.8.0": Reading(Decimal("5.521"), "kvarh"),
+        "1-0:1.7.0": Reading(Decimal(4), "W"),
+        "1-0:2.7.0": Reading(Decimal(0), "W"),
+        "1-0:3.7.0": Reading(Decimal(0), "var"),
+        "1-0:4.7.0": Reading(Decimal(18), "var"),
+    }
+    # The same list with an identifier in second place still is the Slovenian list.
+    body = "020A" + _octet(b"ISK1020785766649") + _octet(b"ISK85766649")
+    body += "".join(_u32(v) for v in (540, 0, 0, 282, 2336, 278, 540, 0))
+    payload = decode_apdu(_apdu(body))
+    assert payload.values["1-0:32.7.0"] == Reading(Decimal("233.6"), "V")
+    assert payload.meter_id == "ISK85766649"
+
+
+# Siemens IM350 of eww (E-Werk Wels), from xeniter/eww_ewerk_wels_smartmeter_readout
+# src/decode_example_output.txt (the Gurux translation of its example frame; no licence
+# file): push setup 0-6:25.9.0, meter number, time, date, then six registers that its
+# src/decode_example_values_output.txt labels +A, -A, +R, -R, +P, -P.
+SIEMENS_IM350_EWW = (
+    "0F000282550C07E6091B02000F1100FF8880020A09060006190900FF0908313830323935353309"
+    "04000F1100090507E6091B020601909BFE060000306A06003B2363060022337506000002AF0600000000"
+)
+
+
+def test_siemens_im350_push_list() -> None:
+    payload = decode_apdu(bytes.fromhex(SIEMENS_IM350_EWW))
+    assert payload.values == {
+        "1-0:1.8.0": Reading(Decimal("26254.334"), "kWh"),
+        "1-0:2.8.0": Reading(Decimal("12.394"), "kWh"),
+        "1-0:3.8.0": Reading(Decimal("3875.683"), "kvarh"),
+        "1-0:4.8.0": Reading(Decimal("2241.397"), "kvarh"),
+        "1-0:1.7.0": Reading(Decimal(687), "W"),
+        "1-0:2.7.0": Reading(Decimal(0), "W"),
+    }
+
+
+def test_an_unknown_list_named_by_its_push_setup_is_unknown() -> None:
+    """The push setup's OBIS opening a list is no register: one register short of the
+    IM350 list, the list used to decode to `0-6:25.9.0` = the meter number."""
+    apdu = SIEMENS_IM350_EWW.replace("020A0906", "02090906", 1)[: -len("0600000000")]
+    with pytest.raises(UnsupportedLayoutError, match="no known layout"):
+        decode_apdu(bytes.fromhex(apdu))

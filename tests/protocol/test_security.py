@@ -68,6 +68,17 @@ def test_missing_key_and_unsupported_compression() -> None:
     assert err.value.kind is FailureKind.UNSUPPORTED
 
 
+@pytest.mark.parametrize(
+    ("title", "maker"),
+    [(b"KFM\x10\x20\x00\x78\x40", "from a Kaifa meter"), (b"ELSep\x00\x00\x01", "from an Elster")],
+)
+def test_missing_key_names_the_maker(title: bytes, maker: str) -> None:
+    """Salzburg Netz's Honeywell sample (system title ELSep...): "an Elster", not "a"."""
+    with pytest.raises(CipherError) as err:
+        Decryptor(None, None).decrypt(parse_ciphered(cipher(PLAIN, KEY, title=title)))
+    assert maker in str(err.value)
+
+
 def test_malformed_headers() -> None:
     apdu = cipher(PLAIN, KEY)
     for broken in (apdu[:5], apdu[:11], apdu[:-1], b"\xdb\x07" + apdu[2:], apdu[:12] + b"\x85"):

@@ -249,6 +249,11 @@ def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinf
     index) of a body of `count` elements opening with `first`; `implicit`: some entry
     has no scaler/unit."""
     entries, strays, first, count, implicit = scan
+    if entries and entries[0][0].endswith(":25.9.0"):
+        # A list opening with its push setup's OBIS (Austrian positional lists) names
+        # itself: the element after it is no value of that object. A list of that kind
+        # with no table entry is unknown, not a one-reading telegram.
+        del entries[0]
     if not entries:
         return
     # A list may open with its version id without OBIS (Kamstrup_V0001): it names the maker.
@@ -864,7 +869,9 @@ def _fits(kind: str, item: Value) -> bool:
     if kind == "i":
         return type(item) is int
     if kind == "o":
-        return type(item) is bytes or type(item) is str
+        # An identifier, never a date-time: a list naming itself and then carrying its
+        # clock (Siemens IM350 of Wiener Netze) is not a list of two identifiers.
+        return type(item) is str or (type(item) is bytes and not axdr.is_datetime(item))
     if kind == "t":
         return type(item) is bytes and axdr.is_datetime(item)
     return True

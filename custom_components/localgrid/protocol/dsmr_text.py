@@ -235,8 +235,8 @@ class _Plan:
                 if group:
                     values[code] = Reading(group)
             elif kind == _HEX_VALUE:
-                if group:
-                    values[code] = Reading(_text(group.encode("latin-1")))
+                if text := _text(group.encode("latin-1")):
+                    values[code] = Reading(text)
             elif kind == _TIME:
                 moment = _timestamp(group.encode("latin-1"))
                 if moment is not None:
@@ -312,6 +312,10 @@ def _reading(code: str, groups: list[bytes]) -> Reading | None:
     if _TIMESTAMP.fullmatch(groups[0]):
         # `(capture time)(value*unit)`: gas, water, heat, Belgian monthly peak.
         # DSMR 2.2: `(time)(00)(60)(1)(0-1:24.2.1)(m3)` + `(00000.107)` on the next line.
+        # Several values with units are a snapshot of as many registers (E.ON Hungary's
+        # billing period `0-0:98.1.0(time)(1.8.0*kWh)...(peak*kW)`), none of them its value.
+        if len(groups) > 2 and sum(b"*" in group for group in groups) > 1:
+            return None
         last, unit = groups[-1], groups[-2]
         if b"*" not in last and unit_normalisation(unit.decode("latin-1")) is not None:
             return _single(code, last + b"*" + unit)
@@ -325,7 +329,8 @@ def _single(code: str, raw: bytes) -> Reading | None:
         return None
     text_kind = _text_kind(code)
     if text_kind:
-        return Reading(_text(raw) if text_kind == 2 else raw.decode("latin-1"))
+        text = _text(raw) if text_kind == 2 else raw.decode("latin-1")
+        return Reading(text) if text else None
     number, star, unit = raw.partition(b"*")
     if _NUMBER.fullmatch(number):
         try:
@@ -360,14 +365,20 @@ def _timestamp(raw: bytes) -> datetime | None:
         return None
 
 
+_FILL = b" \xff"
+"""Padding around ids and messages: Kamstrup DSMR 2.2 ids open with a space (0x20),
+Sanxing (E.ON Hungary) sends a message of 1024 bytes 0xFF when it has none."""
+
+
 def _text(raw: bytes) -> str:
-    """Identifiers and messages are hex-encoded ASCII; anything else stays as sent."""
+    """Identifiers and messages are hex-encoded ASCII; anything else stays as sent.
+    Without their padding ("" when there is nothing else)."""
     # Pairs of hex digits (deleting the digits leaves nothing; faster than a pattern).
     if raw and not len(raw) % 2 and not raw.translate(None, _HEX_DIGITS):
         decoded = bytes.fromhex(raw.decode("ascii"))
         if decoded.isascii() and decoded.decode("ascii").isprintable():
-            return decoded.decode("ascii")
-    return raw.decode("latin-1")
+            return decoded.decode("ascii").strip()
+    return raw.strip(_FILL).decode("latin-1")
 
 
 def _meter_id(values: dict[str, Reading]) -> str | None:

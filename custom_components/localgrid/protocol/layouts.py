@@ -87,6 +87,14 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         "tiiiiiiii",
         (_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
     ),
+    # The same list behind the logical device name on Siemens IM150/IM350 of Wiener Netze
+    # (bernikr/esphome-wienernetze-im150-smartmeter reads its last eight registers as
+    # A+ A- R+ R- P+ P- Q+ Q-).
+    PositionalLayout(
+        "siemens_im350_wiener_netze",
+        "otiiiiiiii",
+        (None, _CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
+    ),
     # Slovenian IDIS E450 / Iskra AM550 instantaneous list: id, P+ P- Q+ Q-, A+ A- R+ R-.
     PositionalLayout(
         "idis_si_list1",
@@ -99,6 +107,15 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         "iskra_am550_push_25_9",
         "o***********",
         (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, None, None),
+        head=bytes((0, 6, 25, 9, 0, 255)),
+    ),
+    # Siemens IM350 list of the same push setup (eww / E-Werk Wels, xeniter/
+    # eww_ewerk_wels_smartmeter_readout): push id, meter number, time and date as short
+    # octet-strings, then A+ A- R+ R- [Wh, varh], P+ P- [W].
+    PositionalLayout(
+        "siemens_im350_push_25_9",
+        "o***iiiiii",
+        (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT),
         head=bytes((0, 6, 25, 9, 0, 255)),
     ),
     # Slovenian Iskraemeco AM550 instantaneous list (Elektro Ljubljana, amsreader #615,

@@ -15,8 +15,11 @@ START = 0x2F  # '/'
 _END = 0x21  # '!'
 _CRC_DIGITS = 4
 MAX_TELEGRAM = 8192
-# Text bytes (tab, CR, LF, printable ASCII) -> 1, any other -> 0: one translate finds them.
-_TEXT_BYTES = bytes(int(byte in b"\t\r\n" or 0x20 <= byte <= 0x7E) for byte in range(256))
+# Text bytes (tab, CR, LF, printable ASCII, 8-bit characters) -> 1, control bytes -> 0: one
+# translate finds binary data. Hungarian Sanxing meters fill the text message with 0xFF.
+_TEXT_BYTES = bytes(
+    int(byte in b"\t\r\n" or 0x20 <= byte <= 0x7E or byte >= 0x80) for byte in range(256)
+)
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 _LINE_END = frozenset(b"\r\n")
 

@@ -188,7 +188,8 @@ class Decryptor:
 
 def _missing_key_message(ciphered: Ciphered) -> str:
     maker = maker_from_system_title(ciphered.system_title)
-    source = f" from a {maker} meter" if maker else ""
+    article = "an" if maker and maker[0] in "AEIOU" else "a"
+    source = f" from {article} {maker} meter" if maker else ""
     return (
         f"encrypted telegram{source} (system title {ciphered.system_title.hex().upper()}) "
         "but no encryption key configured"
