@@ -112,6 +112,8 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._period: float | None = None
         self._stale = False
         self._logged_failures: set[FailureKind] = set()
+        self._foreign_units: set[str] = set()
+        """Codes whose numbers came in another unit than their sensor's (logged once)."""
         self._key_failures = 0
         self.latest: MeterData | None = None
         self.telegrams_decoded = 0
@@ -276,6 +278,19 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             if quantity is None or quantity.key in values:
                 continue
             value = reading.value
+            if isinstance(value, Decimal) and reading.unit != quantity.unit:
+                # Shown in the sensor's unit it would be wrong (a Smarty's reactive power
+                # sent without its kvar, DSMR 3's power limit in A): left out.
+                if code not in self._foreign_units:
+                    self._foreign_units.add(code)
+                    _LOGGER.debug(
+                        "%s from %s is in %r, not %r: not shown",
+                        code,
+                        self.port,
+                        reading.unit,
+                        quantity.unit,
+                    )
+                continue
             if (
                 quantity.cumulative
                 and isinstance(value, Decimal)

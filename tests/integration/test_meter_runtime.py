@@ -285,6 +285,32 @@ async def test_totals_never_go_backwards_or_jump(
     await coordinator.async_stop()
 
 
+async def test_a_number_in_another_unit_than_its_sensor_is_left_out(
+    hass: HomeAssistant, meter_tcp: MeterFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Smarty sends `1-0:3.7.0(00.007)` without its kvar: not shown as 0.007 var."""
+    _, endpoint = await meter_tcp("mbus")
+    coordinator = await setup_meter(hass, meter_entry(endpoint.url))
+    await hass.config_entries.async_unload(coordinator.config_entry.entry_id)  # Freeze the stream.
+    good = coordinator.latest.telegram
+    values = dict(good.payload.values) | {
+        "1-0:3.7.0": Reading(Decimal("0.007"), ""),
+        "0-0:17.0.0": Reading(Decimal(16), "A"),
+        "1-0:4.7.0": Reading(Decimal(7), "var"),
+    }
+    odd = dataclasses.replace(good, payload=dataclasses.replace(good.payload, values=values))
+    caplog.set_level(logging.DEBUG, logger="custom_components.localgrid")
+    for _ in range(2):
+        coordinator._handle([odd])
+    published = coordinator.latest.values
+    assert "reactive_power_import" not in published
+    assert "power_limit" not in published
+    assert published["reactive_power_export"] == Decimal(7)
+    assert published["energy_import"] == coordinator.data.values["energy_import"]
+    assert caplog.text.count("1-0:3.7.0 from") == 1  # logged once, not per telegram
+    await coordinator.async_stop()
+
+
 async def test_wrong_key_raises_a_repair_issue_fixed_by_reconfigure(
     hass: HomeAssistant, meter_tcp: MeterFactory
 ) -> None:
