@@ -216,6 +216,21 @@ def test_clock_spelled_out_and_placeholder_ids() -> None:
     assert payload.meter_id == "00000000000000"
 
 
+@pytest.mark.parametrize(
+    ("lines", "meter_id"),
+    [
+        # EasyMeter Q3D: server id and property number (written with the *255 suffix)
+        (("1-0:0.0.0*255(0272031312565)", "0-0:96.1.255*255(1ESY1313002565)"), "1ESY1313002565"),
+        (("1-0:96.1.0*255(1EBZ0100507409)", "1-0:0.0.0*255(1EBZ0100507409)"), "1EBZ0100507409"),
+        (("1-0:0.0.0(0272031312565)",), "0272031312565"),
+    ],
+)
+def test_german_d0_meters_name_themselves(lines: tuple[str, ...], meter_id: str) -> None:
+    payload = parse_telegram(_telegram("1-0:1.8.0*255(00052185.7825309*kWh)", *lines))
+    assert payload.meter_id == meter_id
+    assert payload.values["1-0:1.8.0"] == Reading(Decimal("52185.7825309"), "kWh")
+
+
 @pytest.mark.parametrize("entries", [0, 1, 2])
 def test_power_failure_log_count_is_not_the_logged_code(entries: int) -> None:
     """`1-0:99.97.0(n)(0-0:96.7.19)(time)(duration)...`: the count is the log's value; the

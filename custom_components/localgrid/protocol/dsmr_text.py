@@ -46,8 +46,16 @@ LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 """Zone of timestamps sent without the W/S flag (NL, BE, LU, AT share CET/CEST)."""
 
 CLOCK = "0-0:1.0.0"
-# Payload.meter_id, best first: DSMR equipment id, Luxembourg equipment id, meter number.
-METER_ID_CODES = ("0-0:96.1.1", "0-0:42.0.0", "0-0:96.1.0")
+# Payload.meter_id, best first: DSMR equipment id, Luxembourg equipment id, meter number;
+# German D0 meters: server id (EasyMeter), device id (eBZ), property number.
+METER_ID_CODES = (
+    "0-0:96.1.1",
+    "0-0:42.0.0",
+    "0-0:96.1.0",
+    "0-0:96.1.255",
+    "1-0:96.1.0",
+    "1-0:0.0.0",
+)
 
 
 class TelegramError(ValueError):
