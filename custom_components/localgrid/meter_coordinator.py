@@ -23,6 +23,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 import serialx
 
 from .const import (
@@ -201,7 +202,9 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
 
     async def _async_read(self, reader: asyncio.StreamReader) -> str:
         """Feed the stream to a fresh decoder until it ends; return why it ended."""
-        self._decoder = decoder = MeterDecoder(self._key, self._auth_key)
+        # The meter's clock runs in the home's zone (times it sends without an offset).
+        zone = dt_util.get_default_time_zone()
+        self._decoder = decoder = MeterDecoder(self._key, self._auth_key, zone)
         self._logged_failures.clear()  # Each kind of bad frame is logged once per connection.
         try:
             while data := await reader.read(READ_SIZE):

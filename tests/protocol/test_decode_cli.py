@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from custom_components.localgrid.protocol.__main__ import main
+from custom_components.localgrid.protocol.crc import crc16_arc
 
 from .corpus import sample
 
@@ -166,3 +167,22 @@ def test_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     errors = decoder.stderr.read().decode()
     assert decoder.wait(timeout=60) == 0
     assert "Traceback" not in errors, errors
+
+
+def test_timezone_of_the_meter_clock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--timezone: a meter clock sent without offset (DSMR W/S) read in that zone."""
+    text = "/XXX5 test\r\n\r\n0-0:1.0.0(240115120000W)\r\n1-0:1.8.1(000123.456*kWh)\r\n!"
+    path = tmp_path / "p1.txt"
+    path.write_bytes(f"{text}{crc16_arc(text.encode()):04X}\r\n".encode())
+    _, central, _ = run([str(path)], capsys)
+    code, finnish, errors = run(["--timezone", "Europe/Helsinki", str(path)], capsys)
+    assert (code, errors) == (0, [])
+    assert central[0]["timestamp"] == "2024-01-15T12:00:00+01:00"
+    assert finnish[0]["timestamp"] == "2024-01-15T12:00:00+02:00"
+    assert finnish[0]["values"]["1-0:1.8.1"] == central[0]["values"]["1-0:1.8.1"]
+    assert finnish[0]["values"]["0-0:1.0.0"]["value"] == finnish[0]["timestamp"]
+
+
+def test_unknown_timezone_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, errors = run(["--timezone", "Mars/Olympus"], capsys, stdin=b"")
+    assert (code, lines, errors) == (2, [], ["error: --timezone: unknown time zone 'Mars/Olympus'"])

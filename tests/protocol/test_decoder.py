@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -210,3 +212,29 @@ def test_application_layer_bug_never_escapes(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_p1_text_helper_crc() -> None:
     assert f"{crc16_arc(NL01[: NL01.index(b'!') + 1]):04X}" == "6EEE"
+
+
+@pytest.mark.parametrize(
+    "sample_id",
+    [
+        "at03_lg_e450_netzburgenland_hdlc_enc_auth_1",  # DLMS date-time, deviation unspecified
+        "no04_kaifa_ma304h3e_hdlc_plain",
+        "lu01_sagemcom_smarty_dsmr_enc_auth",  # DSMR text inside a ciphered APDU
+        "nl01_iskra_dsmr50_text_plain",
+    ],
+)
+def test_meter_clock_zone(sample_id: str) -> None:
+    """Times sent without an offset to UTC are wall-clock times of the meter's zone."""
+    data = sample(sample_id)
+    keys = [
+        bytes.fromhex(data[name]) if data[name] else None for name in ("key_hex", "auth_key_hex")
+    ]
+    (central,) = MeterDecoder(*keys).feed(bytes.fromhex(data["hex"]))
+    (helsinki,) = MeterDecoder(*keys, ZoneInfo("Europe/Helsinki")).feed(bytes.fromhex(data["hex"]))
+    assert isinstance(central, Telegram)
+    assert isinstance(helsinki, Telegram)
+    assert central.payload.timestamp is not None
+    assert helsinki.payload.timestamp is not None
+    wall_clock = central.payload.timestamp.replace(tzinfo=None)
+    assert helsinki.payload.timestamp.replace(tzinfo=None) == wall_clock
+    assert central.payload.timestamp - helsinki.payload.timestamp == timedelta(hours=1)

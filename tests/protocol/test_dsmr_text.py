@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -273,3 +274,31 @@ def test_billing_snapshot_is_not_one_register() -> None:
         assert "0-0:98.1.0" not in payload.values
         assert payload.values["1-0:1.6.0"] == Reading(Decimal(2572), "W")
         assert payload.values["1-0:1.8.0"] == Reading(Decimal("1.000"), "kWh")
+
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "utc"),
+    [
+        ("240115120000W", datetime(2024, 1, 15, 10, 0, tzinfo=UTC)),  # EET
+        ("240715120000S", datetime(2024, 7, 15, 9, 0, tzinfo=UTC)),  # EEST
+        # 03:30 happens twice when clocks go back: S is the first, W the second time.
+        ("241027033000S", datetime(2024, 10, 27, 0, 30, tzinfo=UTC)),
+        ("241027033000W", datetime(2024, 10, 27, 1, 30, tzinfo=UTC)),
+    ],
+)
+def test_meter_clock_in_another_zone(stamp: str, utc: datetime) -> None:
+    """A Finnish meter's W/S times are wall-clock times of its own zone."""
+    text = _telegram(f"0-0:1.0.0({stamp})", "0-1:24.2.1(240115120000W)(00012.345*m3)")
+    payload = parse_telegram(text, HELSINKI)
+    assert payload.timestamp is not None
+    # (astimezone: `==` across zones never holds for a time of the repeated hour, PEP 495)
+    assert payload.timestamp.astimezone(UTC) == utc
+    assert payload.values["0-1:24.2.1"] == Reading(Decimal("12.345"), "m³")
+    # The same telegram through the plan made by the first parse reads the same.
+    assert parse_telegram(text, HELSINKI) == payload
+    default = parse_telegram(text)
+    assert default.timestamp is not None
+    assert default.timestamp.astimezone(UTC) - utc == timedelta(hours=1)

@@ -19,6 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     decode.add_argument("--key", help="encryption key (GUEK), 32 hex digits")
     decode.add_argument("--auth-key", help="authentication key, 32 hex digits")
     decode.add_argument("--hex", action="store_true", help="input is hex text (whitespace ignored)")
+    decode.add_argument(
+        "--timezone",
+        help="IANA zone of the meter's clock for times sent without their offset to UTC, "
+        "e.g. Europe/Helsinki (default: Central European time)",
+    )
     decode.add_argument("file", nargs="?", help="input file (default: stdin)")
     otgw = commands.add_parser("otgw", help="decode OpenTherm Gateway lines to JSON lines")
     otgw.add_argument("file", nargs="?", help="input file (default: stdin)")

@@ -10,6 +10,7 @@ from io import BufferedIOBase
 import json
 import sys
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .decoder import MeterDecoder
 from .model import DecodeFailure, Reading, Telegram
@@ -27,11 +28,12 @@ def run_decode(args: argparse.Namespace) -> int:
     try:
         key = _parse_key(args.key, "--key")
         auth_key = _parse_key(args.auth_key, "--auth-key")
+        zone = _parse_zone(getattr(args, "timezone", None))
         stream = _open(args.file)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    decoder = MeterDecoder(key, auth_key)
+    decoder = MeterDecoder(key, auth_key, zone)
     decoded = 0
     try:
         if args.hex:
@@ -51,6 +53,15 @@ def run_decode(args: argparse.Namespace) -> int:
     if not decoded:
         print("error: no telegram decoded from the input", file=sys.stderr)
     return 0 if decoded else 1
+
+
+def _parse_zone(name: str | None) -> ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except ValueError, ZoneInfoNotFoundError:
+        raise UsageError(f"--timezone: unknown time zone {name!r}") from None
 
 
 def _print_results(results: list[Telegram | DecodeFailure]) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 import logging
 import re
 
 from . import cosem, dsmr_text, hdlc, mbus, p1
+from .axdr import CENTRAL_EUROPE
 from .cosem import DATA_NOTIFICATION
 from .errors import ChecksumError, NotAFrame
 from .gbt import GENERAL_BLOCK_TRANSFER, BlockTransfer
@@ -82,8 +84,14 @@ type Result = Telegram | DecodeFailure
 class MeterDecoder:
     """Turns a meter's byte stream into telegrams; one instance per meter connection."""
 
-    def __init__(self, key: bytes | None = None, auth_key: bytes | None = None) -> None:
+    def __init__(
+        self, key: bytes | None = None, auth_key: bytes | None = None, zone: tzinfo | None = None
+    ) -> None:
+        """`zone`: where the meter's clock runs, for times it sends without their offset to
+        UTC (DSMR W/S times, DLMS date-times with an unspecified deviation); default CET."""
         self._decryptor = Decryptor(key, auth_key)
+        self._text_zone = zone
+        self._clock_zone: tzinfo = zone or CENTRAL_EUROPE
         self._buf = bytearray()
         self._mbus = mbus.MbusMessages()
         self._hdlc = hdlc.HdlcMessages()
@@ -253,7 +261,7 @@ class MeterDecoder:
             return None
         raw = frame.text[:-2]  # without the line end, which may not have arrived yet
         try:
-            payload = dsmr_text.parse_telegram(frame.text)
+            payload = dsmr_text.parse_telegram(frame.text, self._text_zone)
         except ValueError as err:
             out.append(
                 self._fail(
@@ -304,7 +312,7 @@ class MeterDecoder:
             raise NotAFrame("framed data follows")
         apdu = bytes(buf[start:])
         try:
-            payload = cosem.decode_apdu(apdu)
+            payload = cosem.decode_apdu(apdu, local_zone=self._clock_zone)
         except ValueError:
             return None
         if not payload.values:
@@ -342,7 +350,7 @@ class MeterDecoder:
             return self._decrypted(ciphered, framing, raw)
         if tag == DATA_NOTIFICATION:
             try:
-                payload = cosem.decode_apdu(apdu)
+                payload = cosem.decode_apdu(apdu, local_zone=self._clock_zone)
             except cosem.UnsupportedLayoutError as err:
                 message = f"APDU not understood: {err}"
                 return self._fail(FailureKind.UNSUPPORTED, message, framing, raw)
@@ -366,9 +374,11 @@ class MeterDecoder:
         try:
             if text:
                 framing = Framing.DSMR
-                payload = _decode_p1_plaintext(plaintext)
+                payload = _decode_p1_plaintext(plaintext, self._text_zone)
             else:
-                payload = cosem.decode_apdu(plaintext, system_title=ciphered.system_title)
+                payload = cosem.decode_apdu(
+                    plaintext, system_title=ciphered.system_title, local_zone=self._clock_zone
+                )
         except cosem.UnsupportedLayoutError as err:
             return self._fail(FailureKind.UNSUPPORTED, f"APDU not understood: {err}", framing, raw)
         except ValueError as err:
@@ -445,9 +455,9 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
     return False
 
 
-def _decode_p1_plaintext(plaintext: bytes) -> Payload:
+def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo | None) -> Payload:
     """A decrypted P1 telegram; its CRC is not enforced (Smarty meters send a wrong one)."""
     frame = p1.read_telegram(plaintext, 0, lenient=True)
     if frame is None:
         raise ValueError("decrypted P1 telegram has no end")
-    return dsmr_text.parse_telegram(frame.text)
+    return dsmr_text.parse_telegram(frame.text, zone)

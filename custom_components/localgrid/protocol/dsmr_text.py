@@ -6,7 +6,7 @@ The CRC is checked by the caller (framing); lines that do not parse are skipped.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 import re
 from zoneinfo import ZoneInfo
@@ -62,8 +62,11 @@ class TelegramError(ValueError):
     """The bytes are not a P1 text telegram."""
 
 
-def parse_telegram(text: bytes) -> Payload:
-    """Parse one telegram ('/' header line through the '!CRC' line)."""
+def parse_telegram(text: bytes, zone: tzinfo | None = None) -> Payload:
+    """Parse one telegram ('/' header line through the '!CRC' line).
+
+    `zone`: where the meter's clock runs (default: CET/CEST, `LOCAL_ZONE`); its times
+    are wall-clock times with a W/S (winter/summer) flag."""
     start = text.find(b"/")
     if start < 0 or text[:start].strip():
         raise TelegramError("a P1 telegram starts with '/'")
@@ -92,6 +95,8 @@ def parse_telegram(text: bytes) -> Payload:
             _PLANS[header_line] = [new_plan, *plans][:_MAX_SHAPES]
     if not values:
         raise TelegramError("no OBIS object lines in the telegram")
+    if zone is not None and zone is not LOCAL_ZONE:
+        values = {code: _in_zone(reading, zone) for code, reading in values.items()}
     clock = values.get(CLOCK)
     timestamp = clock.value if clock is not None and isinstance(clock.value, datetime) else None
     return Payload(values, timestamp, _meter_id(values), header)
@@ -353,6 +358,16 @@ def _single(code: str, raw: bytes) -> Reading | None:
         moment = _timestamp(spelled.expand(rb"\1\2\3\4"))
         return Reading(moment) if moment is not None else None
     return Reading(raw.decode("latin-1"))
+
+
+def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
+    """A time read as CET/CEST as the same wall-clock time in `zone`; the W/S flag
+    (WINTER/SUMMER) picks the occurrence of the hour repeated when clocks go back."""
+    moment = reading.value
+    if not isinstance(moment, datetime):
+        return reading
+    fold = 1 if moment.tzinfo is WINTER else 0
+    return Reading(moment.replace(tzinfo=zone, fold=fold), reading.unit)
 
 
 def _timestamp(raw: bytes) -> datetime | None:
