@@ -302,3 +302,21 @@ def test_meter_clock_in_another_zone(stamp: str, utc: datetime) -> None:
     default = parse_telegram(text)
     assert default.timestamp is not None
     assert default.timestamp.astimezone(UTC) - utc == timedelta(hours=1)
+
+
+def test_clock_sent_as_a_hex_cosem_date_time() -> None:
+    """ESR meters write the clock as a 12-byte COSEM date-time in hex; an offset the
+    meter sends stays, an unspecified one is the meter's zone."""
+    with_offset = _telegram("0-0:1.0.0(07E8061C050A2B2B00FF8880)")  # deviation -120 min
+    without = _telegram("0-0:1.0.0(07E8061C050A2B2B00800000)")  # deviation unspecified
+    for zone in (None, HELSINKI):
+        payload = parse_telegram(with_offset, zone)
+        assert payload.timestamp is not None
+        assert payload.timestamp.isoformat() == "2024-06-28T10:43:43+02:00"
+    assert parse_telegram(without).timestamp == datetime(2024, 6, 28, 8, 43, 43, tzinfo=UTC)
+    assert parse_telegram(without, HELSINKI).timestamp == datetime(
+        2024, 6, 28, 7, 43, 43, tzinfo=UTC
+    )
+    # 24 hex digits that are no date-time stay text.
+    odd = parse_telegram(_telegram("0-0:1.0.0(07E80D1C050A2B2B00FF8880)"))
+    assert odd.values["0-0:1.0.0"] == Reading("07E80D1C050A2B2B00FF8880")

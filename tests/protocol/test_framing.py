@@ -87,6 +87,25 @@ def test_mbus_lost_segment_and_restart() -> None:
     assert assembler.dropped == b"ab"
 
 
+def test_mbus_first_frame_with_its_length_over_both_length_bytes() -> None:
+    # Sagemcom T210-D of Netz NOe (firmware before V0450): `68 01 01 68` opens a first
+    # frame of 0x0101 = 257 bytes (DomiStyle/esphome-dlms-meter #12, amsreader #155).
+    content = b"\x53\xff\x00\x01\x67" + APDU[:252]
+    assert len(content) == 0x0101
+    frame_bytes = b"\x68\x01\x01\x68" + content + bytes((sum(content) & 0xFF, 0x16))
+    last = mbus_frames(b"tail", 245, first_sequence=1)
+    assert last[6] == 0x11  # CI: second and last
+    frame = mbus.read_frame(frame_bytes + last, 0)
+    assert frame is not None
+    assert (frame.end, frame.ci, frame.data) == (len(frame_bytes), 0x00, APDU[:252])
+    assert mbus.read_frame(frame_bytes[:-1], 0) is None  # still arriving
+    broken = bytearray(frame_bytes)
+    broken[100] ^= 0x01
+    with pytest.raises(ChecksumError):
+        mbus.read_frame(broken, 0)
+    assert _mbus_messages(frame_bytes + last) == [APDU[:252] + b"tail"]
+
+
 def test_mbus_ci_that_is_not_dlms() -> None:
     body = bytes((0x08, 0x01, 0x72)) + bytes(12)
     frame = mbus.read_frame(bytes((0x68, 15, 15, 0x68)) + body + bytes((sum(body) & 0xFF, 0x16)), 0)
@@ -143,6 +162,62 @@ def test_hdlc_false_start_rejected_by_hcs_before_the_body_arrives() -> None:
         hdlc.read_frame(noise, 0)
     real = hdlc_frame(APDU[:300])
     assert hdlc.read_frame(real[:12], 0) is None
+
+
+def _lf_as_crlf(frame: bytes) -> bytes:
+    """A frame as a text-mode bridge passes it on: every 0x0A between the flags as CR LF."""
+    return frame[:1] + frame[1:-1].replace(b"\n", b"\r\n") + frame[-1:]
+
+
+def test_hdlc_frame_with_line_feeds_written_as_crlf() -> None:
+    # OSS-style HAN bridges (amshan-homeassistant #48, hass-AMS #112) insert 0x0D before
+    # each 0x0A: the frame outgrows its length field and fails its FCS as received.
+    info = LLC + b"\x0f\x0a\x0b\x0a\x00" + APDU[:40]
+    sent = hdlc_frame(info, dest=b"\x41", src=b"\x08\x83")
+    received = _lf_as_crlf(sent)
+    assert len(received) == len(sent) + sent[1:-1].count(b"\n") > len(sent)
+    frame = hdlc.read_frame(received, 0)
+    assert frame is not None
+    assert (frame.info, frame.end, frame.control) == (info, len(received) - 1, 0x13)
+    # Still arriving: wait for the rest rather than reject.
+    assert hdlc.read_frame(received[:-3], 0) is None
+    # Followed by the next frame: the closing flag found is the one that ends this frame.
+    frame = hdlc.read_frame(received + sent, 0)
+    assert frame is not None
+    assert frame.end == len(received) - 1
+
+
+def test_hdlc_crlf_frame_that_fails_its_checks_is_still_rejected() -> None:
+    sent = bytearray(hdlc_frame(LLC + b"\x0a\x0a" + APDU[:30]))
+    sent[-5] ^= 0x01  # in the info
+    with pytest.raises(NotAFrame):
+        hdlc.read_frame(_lf_as_crlf(bytes(sent)), 0)
+    # A frame sent with a genuine CR LF in its info and a bad FCS keeps its own error.
+    genuine = bytearray(hdlc_frame(LLC + b"\r\n" + APDU[:30]))
+    genuine[-4] ^= 0x01
+    with pytest.raises(ChecksumError, match="FCS"):
+        hdlc.read_frame(genuine, 0)
+    # And one sent with a genuine CR LF and good checks reads as sent.
+    good = hdlc_frame(LLC + b"\r\n" + APDU[:30])
+    frame = hdlc.read_frame(good, 0)
+    assert frame is not None
+    assert frame.info == LLC + b"\r\n" + APDU[:30]
+
+
+def test_hdlc_segments_with_line_feeds_written_as_crlf_join() -> None:
+    message = APDU[:200].replace(b"\x7e", b"\x00")
+    frames = [
+        _lf_as_crlf(hdlc_frame(part, segmented=n < 2))
+        for n, part in enumerate([LLC + message[:90], message[90:160], message[160:]])
+    ]
+    data = b"".join(frames)
+    assembler, pos, results = hdlc.HdlcMessages(), 0, []
+    while pos < len(data):
+        frame = hdlc.read_frame(data, pos)
+        assert frame is not None
+        results.append(assembler.add(frame, data[pos : frame.end + 1]))
+        pos = frame.end + 1
+    assert results == [None, None, (message, data)]
 
 
 def test_hdlc_segmentation_llc_only_in_first_segment() -> None:

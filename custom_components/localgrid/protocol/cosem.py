@@ -164,6 +164,15 @@ def _descriptor_list(
     if pos != end or not entries:
         return None
     values: dict[str, Reading] = {}
+    _unscaled_readings(entries, values, maker, zone)
+    return values
+
+
+def _unscaled_readings(
+    entries: list[tuple[str, Value]], values: dict[str, Reading], maker: str, zone: tzinfo
+) -> None:
+    """Readings of values sent without scaler/unit (named by a descriptor or a push list):
+    the maker's implicit units, mains voltages told by their magnitude."""
     unscaled_volts: list[str] = []
     for code, value in entries:
         reading = _reading(code, value, None, maker, zone)
@@ -173,7 +182,6 @@ def _descriptor_list(
                 unscaled_volts.append(code)
     if unscaled_volts:
         _mains_voltages(values, unscaled_volts, maker)
-    return values
 
 
 def _interpret(body: Value, timestamp: datetime | None, maker: str, zone: tzinfo) -> Payload:
@@ -823,15 +831,7 @@ def _push_list(
     maker = _maker([(code, value, None) for code, value in entries]) or maker
     if maker not in IMPLICIT_EXPONENTS:
         maker = _PUSH_LIST_MAKER
-    unscaled_volts: list[str] = []
-    for code, value in entries:
-        reading = _reading(code, value, None, maker, zone)
-        if reading is not None:
-            values[code] = reading
-            if reading.unit == "V":
-                unscaled_volts.append(code)
-    if unscaled_volts:
-        _mains_voltages(values, unscaled_volts, maker)
+    _unscaled_readings(entries, values, maker, zone)
 
 
 # ---- layout 5: positional lists -----------------------------------------------------------

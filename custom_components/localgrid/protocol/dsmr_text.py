@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import re
 from zoneinfo import ZoneInfo
 
+from . import axdr
 from .model import Payload, Reading
 from .obis import normalised, unit_normalisation
 
@@ -44,6 +45,8 @@ WINTER = timezone(timedelta(hours=1), "CET")
 SUMMER = timezone(timedelta(hours=2), "CEST")
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 """Zone of timestamps sent without the W/S flag (NL, BE, LU, AT share CET/CEST)."""
+_WALL_CLOCK_ZONES = (WINTER, SUMMER, LOCAL_ZONE)
+"""How times sent without their offset to UTC are read first (see `_in_zone`)."""
 
 CLOCK = "0-0:1.0.0"
 # Payload.meter_id, best first: DSMR equipment id, Luxembourg equipment id, meter number;
@@ -357,15 +360,27 @@ def _single(code: str, raw: bytes) -> Reading | None:
     if not star and (spelled := _SPELLED_TIMESTAMP.fullmatch(raw)):
         moment = _timestamp(spelled.expand(rb"\1\2\3\4"))
         return Reading(moment) if moment is not None else None
+    if len(raw) == _COSEM_DATETIME_DIGITS and not raw.translate(None, _HEX_DIGITS):
+        # A COSEM date-time written in hex (ESR meters' clock line).
+        packed = bytes.fromhex(raw.decode("ascii"))
+        if axdr.is_datetime(packed):
+            moment = axdr.parse_datetime(packed, 0, LOCAL_ZONE)
+            return Reading(moment) if moment is not None else None
     return Reading(raw.decode("latin-1"))
+
+
+_COSEM_DATETIME_DIGITS = 24
 
 
 def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
     """A time read as CET/CEST as the same wall-clock time in `zone`; the W/S flag
     (WINTER/SUMMER) picks the occurrence of the hour repeated when clocks go back."""
     moment = reading.value
-    if not isinstance(moment, datetime):
-        return reading
+    # Identity, not ==: an offset the meter sent equals WINTER or SUMMER under ==.
+    if not isinstance(moment, datetime) or all(
+        moment.tzinfo is not wall_clock for wall_clock in _WALL_CLOCK_ZONES
+    ):
+        return reading  # not a time, or one sent with its offset to UTC
     fold = 1 if moment.tzinfo is WINTER else 0
     return Reading(moment.replace(tzinfo=zone, fold=fold), reading.unit)
 

@@ -66,17 +66,62 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
             raise NotAFrame("HDLC header check failed")
         return None
     if buf[close] != FLAG:
+        # Only a header that passes its check is worth looking for inserted CRs.
+        if b"\r\n" in buf[body:close] and (not has_info or crc16_x25(buf[body:header_end]) == hcs):
+            return _translated_frame(buf, start, length)
         raise NotAFrame("HDLC frame has no closing flag where its length says")
     # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
     reflected = buf[body:fcs_at].translate(BIT_REVERSED)
     hcs_ok = not has_info or x25_value(crc_hqx(reflected[: header_end - body], 0xFFFF)) == hcs
     if x25_value(crc_hqx(reflected, 0xFFFF)) != buf[fcs_at] | buf[fcs_at + 1] << 8:
+        if b"\r\n" in buf[body:close]:
+            try:
+                translated = _translated_frame(buf, start, length)
+            except ValueError:
+                translated = None  # not that: the frame as received failed its check
+            if translated is not None:
+                return translated
         # With a good HCS the length is right, so the next frame starts at the closing flag.
         raise ChecksumError("HDLC FCS mismatch", close + 1, close if hcs_ok else None)
     if not hcs_ok:
         raise ChecksumError("HDLC HCS mismatch", close + 1)
     info = bytes(buf[header_end + 2 : fcs_at]) if has_info else b""
     return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info)
+
+
+def _translated_frame(buf: bytes | bytearray, start: int, length: int) -> HdlcFrame | None:
+    """The frame at `start` as sent, when a bridge wrote every 0x0A as 0x0D 0x0A.
+
+    Some HAN-port bridges pass the meter's bytes through a text-mode stream that turns
+    each line feed into CR LF: the frame then runs past its length by one byte per 0x0A
+    and fails its checks. With the CRs before LFs removed, its length, HCS and FCS tell
+    whether that is what happened. None when more bytes are needed.
+    """
+    body = start + 1
+    close = body + length
+    end = close
+    while True:  # each CR LF in the frame moves its closing flag by one byte
+        moved = close + buf.count(b"\r\n", body, end)
+        if moved == end:
+            break
+        end = moved
+    if len(buf) <= end:
+        return None
+    sent = bytes(buf[body:end]).replace(b"\r\n", b"\n")
+    if buf[end] != FLAG or len(sent) != length:
+        raise NotAFrame("HDLC frame has no closing flag where its length says")
+    header_end = _header_end(sent, 2, length - 2)
+    if header_end is None:  # pragma: no cover - `sent` holds the whole frame
+        return None
+    fcs = sent[-2] | sent[-1] << 8
+    has_info = header_end < length - 2
+    hcs_ok = not has_info or crc16_x25(sent[:header_end]) == (
+        sent[header_end] | sent[header_end + 1] << 8
+    )
+    if not hcs_ok or crc16_x25(sent[:-2]) != fcs:
+        raise NotAFrame("HDLC frame fails its checks, with or without its CRs")
+    info = sent[header_end + 2 : -2] if has_info else b""
+    return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info)
 
 
 def _header_end(buf: bytes | bytearray, pos: int, limit: int) -> int | None:

@@ -17,6 +17,7 @@ _HEADER = 4  # 68 L L 68
 _CI_LAST = 0x10
 _CI_SEQUENCE = 0x0F
 _MIN_LENGTH = 5  # C A CI STSAP DTSAP
+_SPLIT_LENGTH = 0x0101  # `68 01 01 68`: the one 16-bit length seen in the field
 MAX_MESSAGE = 16384
 
 
@@ -38,6 +39,10 @@ def read_frame(buf: bytes | bytearray, start: int) -> MbusFrame | None:
     length = buf[start + 1]
     if buf[start + 2] != length or buf[start + 3] != START:
         raise NotAFrame("M-Bus long frame header broken")
+    if length == 1:
+        # Too short for DLMS: Netz NOe's Sagemcom T210-D (firmware before V0450, 2023)
+        # writes the 257 bytes of its first frame big-endian over both length bytes.
+        length = _SPLIT_LENGTH
     end = start + _HEADER + length + 2
     if len(buf) < end:
         return None
