@@ -320,3 +320,23 @@ def test_clock_sent_as_a_hex_cosem_date_time() -> None:
     # 24 hex digits that are no date-time stay text.
     odd = parse_telegram(_telegram("0-0:1.0.0(07E80D1C050A2B2B00FF8880)"))
     assert odd.values["0-0:1.0.0"] == Reading("07E80D1C050A2B2B00FF8880")
+
+
+@pytest.mark.parametrize("zone", [None, HELSINKI])
+def test_clock_sent_without_its_winter_summer_flag(zone: ZoneInfo | None) -> None:
+    """Belgian Iskra IE.5 (home-assistant/core #90797): `0-0:1.0.0(230404213104)`, the
+    meter's wall-clock time without W/S, is the telegram's time, not a number."""
+    text = _telegram("0-0:1.0.0(230404213104)", "1-0:1.7.0(01.449*kW)")
+    payload = parse_telegram(text, zone)
+    assert payload.timestamp is not None
+    offset = 3 if zone is HELSINKI else 2  # EEST / CEST on 4 April
+    assert payload.timestamp.astimezone(UTC) == datetime(2023, 4, 4, 21 - offset, 31, 4, tzinfo=UTC)
+    assert payload.values["0-0:1.0.0"].value == payload.timestamp
+    assert payload.values["1-0:1.7.0"] == Reading(Decimal(1449), "W")
+    # The plan the first parse made reads the next telegram of this shape the same way.
+    later = parse_telegram(text.replace(b"213104", b"213105"), zone)
+    assert later.timestamp == payload.timestamp + timedelta(seconds=1)
+    # Twelve digits under another code stay a number; an impossible clock is no time.
+    other = parse_telegram(_telegram("0-0:96.7.21(230404213104)", "0-0:1.0.0(231304213104)"))
+    assert other.values["0-0:96.7.21"] == Reading(Decimal(230404213104))
+    assert other.timestamp is None

@@ -306,6 +306,70 @@ def test_slovenian_iskra_celje_list() -> None:
     assert values["1-0:4.7.0"] == Reading(Decimal(264), "var")
 
 
+def test_slovenian_iskra_list_of_32_bit_registers_is_not_the_instantaneous_list() -> None:
+    """Voltage and current come as long-unsigned; ten double-long-unsigned are not them.
+
+    amsreader also knows an Iskra list of the same shape (name, meter number, eight
+    registers) whose registers are energies per tariff, told apart only by the data type
+    of the seventh register; read as the instantaneous list, an energy of 12 345 678 Wh
+    became a 1 234 567.8 V mains voltage.
+    """
+    body = "020A" + _octet(b"ISK1030777478586") + _octet(b"ISK77478586")
+    body += "".join(_u32(v) for v in (1000, 2000, 0, 0, 300, 400, 12345678, 5))
+    with pytest.raises(UnsupportedLayoutError):
+        decode_apdu(_apdu(body))
+    # The same registers with U and I sent as long-unsigned are the instantaneous list.
+    body = "020A" + _octet(b"ISK1030777478586") + _octet(b"ISK77478586")
+    body += "".join(_u32(v) for v in (1000, 2000, 0, 0)) + _u16(2301) + _u16(435)
+    body += _u32(1000) + _u32(0)
+    values = decode_apdu(_apdu(body)).values
+    assert values["1-0:32.7.0"] == Reading(Decimal("230.1"), "V")
+    assert values["1-0:31.7.0"] == Reading(Decimal("4.35"), "A")
+
+
+def test_slovenian_idis_e450_second_list() -> None:
+    """Utility serial, Hz, I [0.01 A] and U [V] as long-unsigned, P+ and P- per phase."""
+    body = "020E" + _octet(b"123456789012") + "".join(_u16(v) for v in (50, 105, 37, 120))
+    body += "".join(_u16(v) for v in (237, 236, 235))
+    body += "".join(_u32(v) for v in (221, 82, 205, 0, 1, 2))
+    payload = decode_apdu(_apdu(body))
+    values = payload.values
+    assert payload.meter_id == "123456789012"
+    assert values["0-0:96.1.1"] == Reading("123456789012")
+    assert values["1-0:14.7.0"] == Reading(Decimal(50), "Hz")
+    assert values["1-0:71.7.0"] == Reading(Decimal("1.20"), "A")
+    assert values["1-0:72.7.0"] == Reading(Decimal(235), "V")
+    assert values["1-0:41.7.0"] == Reading(Decimal(82), "W")
+    assert values["1-0:62.7.0"] == Reading(Decimal(2), "W")
+    assert len(values) == 14
+    # Fourteen 32-bit registers behind the serial are no such list.
+    body = "020E" + _octet(b"123456789012") + "".join(_u32(v) for v in range(13))
+    with pytest.raises(UnsupportedLayoutError):
+        decode_apdu(_apdu(body))
+
+
+def test_slovenian_iskra_single_phase_list_without_current() -> None:
+    """Nine elements: name, meter number, P+ P- Q+ Q-, U [0.1 V], two unnamed registers.
+
+    Elektro Ljubljana single-phase AM550 (amsreader #869): the list has no current, so
+    the voltage is the seventh element and the trailing registers stay unread.
+    """
+    body = "0209" + _octet(b"ISK1020784605887") + _octet(b"ISK84605887")
+    body += "".join(_u32(v) for v in (373, 0, 0, 5)) + _u16(2301)
+    body += _u32(11) + _u32(12)
+    payload = decode_apdu(_apdu(body))
+    assert payload.meter_id == "ISK84605887"
+    assert payload.values == {
+        "0-0:42.0.0": Reading("ISK1020784605887"),
+        "0-0:96.1.0": Reading("ISK84605887"),
+        "1-0:1.7.0": Reading(Decimal(373), "W"),
+        "1-0:2.7.0": Reading(Decimal(0), "W"),
+        "1-0:3.7.0": Reading(Decimal(0), "var"),
+        "1-0:4.7.0": Reading(Decimal(5), "var"),
+        "1-0:32.7.0": Reading(Decimal("230.1"), "V"),
+    }
+
+
 # Decrypted push of a Siemens IM350 (system title SMSgu...) on a Wiener Netze optical
 # port, from rddl-network/EnergyAgent app/energy_meter_interaction/energy_decrypter.py
 # (frame and key published there; no licence file): logical device name, the clock as a
@@ -339,7 +403,9 @@ def test_a_date_time_is_not_taken_for_an_identifier() -> None:
     }
     # The same list with an identifier in second place still is the Slovenian list.
     body = "020A" + _octet(b"ISK1020785766649") + _octet(b"ISK85766649")
-    body += "".join(_u32(v) for v in (540, 0, 0, 282, 2336, 278, 540, 0))
+    # (U and I as the meter sends them, long-unsigned: see si04)
+    body += "".join(_u32(v) for v in (540, 0, 0, 282)) + _u16(2336) + _u16(278)
+    body += _u32(540) + _u32(0)
     payload = decode_apdu(_apdu(body))
     assert payload.values["1-0:32.7.0"] == Reading(Decimal("233.6"), "V")
     assert payload.meter_id == "ISK85766649"

@@ -199,3 +199,20 @@ def test_tariff_registers_take_their_totals_kind(code: str, total: str) -> None:
 @pytest.mark.parametrize("code", ["1-0:5.7.1", "0-1:24.2.1", "1-0:99.8.1", "junk"])
 def test_only_tariff_registers_borrow_a_kind(code: str) -> None:
     assert register_kind_of(code) == lookup(code)
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "expected"),
+    [
+        # ESO (Lithuania) P1 text of 2023 (zuidwijk/dsmr #31): currents in kA, frequency
+        # in kHz, beside voltages in kV.
+        ("0000.005", "kA", Reading(Decimal(5), "A")),
+        ("0000.014", "kA", Reading(Decimal(14), "A")),
+        ("0000.049", "kHz", Reading(Decimal(49), "Hz")),
+        ("0000.242", "kV", Reading(Decimal(242), "V")),
+    ],
+)
+def test_kilo_volts_amps_and_hertz(number: str, unit: str, expected: Reading) -> None:
+    reading = normalised(Decimal(number), unit)
+    assert reading == expected
+    assert str(reading.value) == str(expected.value)

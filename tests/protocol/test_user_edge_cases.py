@@ -125,3 +125,114 @@ def test_p1_month_peak_sent_value_first() -> None:
     assert (values["1-0:1.4.0"].value, values["1-0:1.4.0"].unit) == (Decimal(3336), "W")
     assert (values["1-0:1.8.1"].value, values["1-0:1.8.1"].unit) == (Decimal("7105.942"), "kWh")
     assert (values["1-0:32.7.0"].value, values["1-0:32.7.0"].unit) == (Decimal("133.8"), "V")
+
+
+# arendst/Tasmota issue #8790 (comment by GEAG, 2024-03-31; public issue, no licence): an
+# Iskraemeco AM550 of a Swiss operator, unencrypted, whose one DATA-NOTIFICATION the
+# meter splits over three HDLC frames (format A8 twice, then A0), captured by Tasmota's
+# serial bridge. The thread shows no readings; only the meter numbers spelled out in
+# ASCII are checked, and that all three segments make one telegram.
+CH_AM550_SEGMENTED = bytes.fromhex(
+    "7EA8A4CF0223039996E6E7000F0004022C0C07E50B020215330000FFC4000210020209060000600100FF"
+    "09083738333434353337020209060000600101FF0906313331333034020309060101010700FF0600000000"
+    "02020F00161B020309060101020700FF060000000002020F00161B020309060101010800FF060000E3A4"
+    "02020F00161E020309060101020800FF0600000BDE02020F00161E02030906010020070002C87E"
+    "7EA8A4CF0223039996FF12092002020FFF1623020309060100340700FF12000002020FFF16230203090601"
+    "00480700FF12000002020FFF16230203090601001F0700FF12000002020FFE1621020309060100330700FF"
+    "12000002020FFE1621020309060100470700FF12000002020FFE1621020309060101010801FF0600008481"
+    "02020F00161E020309060101010802FF0600005F2302020F00161E02030906010102E7517E"
+    "7EA02DCF022313717C0801FF060000000002020F00161E020309060101020802FF0600000BDE02020F0016"
+    "1EE3F67E"
+)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, len(CH_AM550_SEGMENTED)])
+def test_iskra_notification_over_three_hdlc_segments(chunk: int) -> None:
+    (telegram,) = _decode(CH_AM550_SEGMENTED, chunk)
+    assert telegram.framing is Framing.HDLC
+    values = telegram.payload.values
+    assert values["0-0:96.1.0"].value == "78344537"
+    assert values["0-0:96.1.1"].value == "131304"
+    assert telegram.payload.meter_id == "78344537"
+    # Registers from every segment: the first, the second and the closing A0 frame.
+    assert {"1-1:1.8.0", "1-0:32.7.0", "1-1:1.8.2", "1-1:2.8.2"} <= set(values)
+
+
+# zuidwijk/dsmr pull request #31 and esphome-libs/dsmr_parser pull request #17 (geduxas,
+# 2023; public threads, no licence): the P1 text of an ESO (Lithuania) meter in its trial
+# period, which wrote voltages in kV, currents in kA and the frequency in kHz. The
+# identification line is redacted, so no CRC can verify: only the text parser is run, on
+# the lines the threads quote in full.
+LT_ESO_KILO_UNITS = (
+    b"/ESO5\\XxXxXxXxXxX\r\n\r\n"
+    b"0-0:1.0.0(230808113811S)\r\n"
+    b"1-0:1.8.0(00009548.086*kWh)\r\n"
+    b"1-0:3.8.0(00000026.348*kvarh)\r\n"
+    b"1-0:4.8.0(00005851.642*kvarh)\r\n"
+    b"1-0:2.8.1(00007251.697*kWh)\r\n"
+    b"1-0:32.7.0(0000.242*kV)\r\n"
+    b"1-0:32.24.0(0000.237*kV)\r\n"
+    b"1-0:31.7.0(0000.005*kA)\r\n"
+    b"1-0:31.4.0(0000.003*kA)\r\n"
+    b"1-0:52.7.0(0000.228*kV)\r\n"
+    b"1-0:51.7.0(0000.004*kA)\r\n"
+    b"1-0:90.7.0(0000.014*kA)\r\n"
+    b"1-0:14.7.0(0000.049*kHz)\r\n"
+    b"1-0:15.7.0(00000003.262*kW)\r\n"
+    b"1-0:22.7.0(00000001.186*kW)\r\n"
+    b"1-0:23.7.0(00000000.000*kvar)\r\n"
+    b"!"
+)
+
+
+def test_lithuanian_kilo_volts_amps_and_hertz() -> None:
+    for _ in range(2):  # the line parser, then the plan it made
+        values = parse_telegram(LT_ESO_KILO_UNITS).values
+        read = {code: (reading.value, reading.unit) for code, reading in values.items()}
+        assert read["1-0:32.7.0"] == (Decimal(242), "V")
+        assert read["1-0:32.24.0"] == (Decimal(237), "V")
+        assert read["1-0:31.7.0"] == (Decimal(5), "A")
+        assert read["1-0:31.4.0"] == (Decimal(3), "A")
+        assert read["1-0:90.7.0"] == (Decimal(14), "A")
+        assert read["1-0:14.7.0"] == (Decimal(49), "Hz")
+        assert read["1-0:15.7.0"] == (Decimal(3262), "W")
+        assert read["1-0:4.8.0"] == (Decimal("5851.642"), "kvarh")
+
+
+# esphome-libs/dsmr_parser issue #53 (vcc-sanya, 2026-05-22; public issue, no licence): a
+# Wasion meter of E.ON Hungary writing the tariff as text, `0-0:96.14.0(TARIFF 1)`, the
+# breaker state as `(ON)` and its logical device name in plain ASCII. The telegram was
+# "reformatted from logs" and is quoted without its CRC: the text parser only.
+HU_WASION_TEXT_TARIFF = (
+    b"/WSE5Wasion--Meter---\r\n\r\n"
+    b"0-0:1.0.0(260522084220S)\r\n"
+    b"0-0:42.0.0(WSE1012403352978)\r\n"
+    b"0-0:96.1.0(9903352978)\r\n"
+    b"0-0:96.14.0(TARIFF 1)\r\n"
+    b"0-0:96.3.10(ON)\r\n"
+    b"0-0:17.0.0(24000*W)\r\n"
+    b"1-0:1.8.0(000138.583*kWh)\r\n"
+    b"1-0:1.8.1(000037.047*kWh)\r\n"
+    b"1-0:2.8.0(000240.689*kWh)\r\n"
+    b"1-0:15.8.0(000379.272*kWh)\r\n"
+    b"1-0:3.8.0(000002.293*kvarh)\r\n"
+    b"1-0:5.8.0(000000.449*kvarh)\r\n"
+    b"!"
+)
+
+
+def test_hungarian_tariff_written_as_text() -> None:
+    for _ in range(2):
+        payload = parse_telegram(HU_WASION_TEXT_TARIFF)
+        values = payload.values
+        assert values["0-0:96.14.0"].value == "TARIFF 1"
+        assert values["0-0:96.3.10"].value == "ON"
+        assert values["0-0:42.0.0"].value == "WSE1012403352978"
+        assert payload.meter_id == "WSE1012403352978"
+        assert (values["0-0:17.0.0"].value, values["0-0:17.0.0"].unit) == (Decimal(24000), "W")
+        assert (values["1-0:2.8.0"].value, values["1-0:2.8.0"].unit) == (
+            Decimal("240.689"),
+            "kWh",
+        )
+        assert payload.timestamp is not None
+        assert payload.timestamp.isoformat() == "2026-05-22T08:42:20+02:00"

@@ -97,6 +97,7 @@ def decode_apdu(
             _remember(plan, size - pos)
     if values:
         return _payload(values, timestamp)
+    raw: tuple[bytes, int, int] | None = (buf, pos, size)
     try:
         body, end = axdr.decode(buf, pos, size)
     except axdr.AxdrError as err:
@@ -104,9 +105,10 @@ def decode_apdu(
         if described:
             return _payload(described, timestamp)
         body, end = _decode_swapped_tags(buf, pos, size, err)
+        raw = None  # its data types are not the ones sent
     if end != size:
         raise ApduError(f"{size - end} bytes of garbage after the notification body")
-    return _interpret(body, timestamp, maker, local_zone)
+    return _interpret(body, timestamp, maker, local_zone, raw)
 
 
 # Landis+Gyr ZMF100 firmware writes some OBIS codes of `{OBIS, value, scaler_unit}`
@@ -184,14 +186,21 @@ def _unscaled_readings(
         _mains_voltages(values, unscaled_volts, maker)
 
 
-def _interpret(body: Value, timestamp: datetime | None, maker: str, zone: tzinfo) -> Payload:
+def _interpret(
+    body: Value,
+    timestamp: datetime | None,
+    maker: str,
+    zone: tzinfo,
+    raw: tuple[bytes, int, int] | None = None,
+) -> Payload:
+    """`raw` = (buffer, start, end) of the body as sent, where its data types are told."""
     if not isinstance(body, list) or not body:
         raise UnsupportedLayoutError(f"notification body is {_kinds(body)}, not a list")
     values: dict[str, Reading] = {}
     first = body[0]
     if isinstance(first, list) and first and _is_capture(first[0]):
         _push_list(first, body, values, maker, zone)
-    elif (match := _positional_layout(body)) is not None:
+    elif (match := _positional_layout(body, raw)) is not None:
         _positional(match[1], body, values, zone)
     else:
         _obis_walk(body, values, maker, zone)
@@ -856,17 +865,47 @@ for _layout in POSITIONAL_LAYOUTS:
     _LAYOUTS_BY_LENGTH.setdefault(len(_layout.kinds), []).append((_layout, _plan(_layout)))
 
 
-def _positional_layout(body: list[Value]) -> tuple[PositionalLayout, Plan] | None:
+def _positional_layout(
+    body: list[Value], raw: tuple[bytes, int, int] | None = None
+) -> tuple[PositionalLayout, Plan] | None:
+    tags: list[int] | None = None
     for layout, plan in _LAYOUTS_BY_LENGTH.get(len(body), ()):
         if layout.head is not None and body[0] != layout.head:
             continue
-        if all(_fits(kind, item) for kind, item in zip(layout.kinds, body, strict=True)):
-            return layout, plan
+        if not all(_fits(kind, item) for kind, item in zip(layout.kinds, body, strict=True)):
+            continue
+        if "s" in layout.kinds:
+            if tags is None:
+                tags = _element_tags(raw, len(body))
+            if tags and any(
+                kind == "s" and tag not in _SHORT_INTEGERS
+                for kind, tag in zip(layout.kinds, tags, strict=True)
+            ):
+                continue
+        return layout, plan
     return None
 
 
+_SHORT_INTEGERS = frozenset((0x10, 0x12))  # long, long-unsigned
+
+
+def _element_tags(raw: tuple[bytes, int, int] | None, count: int) -> list[int]:
+    """The data-type tag of each element of the list `raw` holds ([] if not told)."""
+    if raw is None:
+        return []
+    buf, pos, end = raw
+    if buf[pos] not in (1, 2) or buf[pos + 1] != count or count >= 0x80:
+        return []
+    pos += 2
+    tags = []
+    for _ in range(count):
+        tags.append(buf[pos])
+        pos = axdr.decode(buf, pos, end)[1]
+    return tags
+
+
 def _fits(kind: str, item: Value) -> bool:
-    if kind == "i":
+    if kind in "is":  # "s" is checked against the data type in _positional_layout
         return type(item) is int
     if kind == "o":
         # An identifier, never a date-time: a list naming itself and then carrying its

@@ -211,9 +211,10 @@ def _step(
             return (_SHIFTED, code, normal), r"\(" + digits + closing
         return (_NORMALISED, code, sent), r"\(" + _PLAN_NUMBER + closing
     text_kind = _text_kind(code)
-    if text_kind and (parens is None or parens.count(b"(") == 1):
-        return (_TEXT_VALUE if text_kind == 1 else _HEX_VALUE, code, ""), _PLAN_TEXT
-    if text_kind or parens is None:
+    text = text_kind in (_PLAIN, _HEX)
+    if text and (parens is None or parens.count(b"(") == 1):
+        return (_TEXT_VALUE if text_kind == _PLAIN else _HEX_VALUE, code, ""), _PLAN_TEXT
+    if text or parens is None:
         return (_OTHER, code, ""), _PLAN_PARENS
     if _TIMED_VALUE.fullmatch(parens):
         # Read after the timestamp (not a number): `(time)(number*unit)`, gas and water.
@@ -306,17 +307,28 @@ def _unit(raw: bytes) -> tuple[str, int, str]:
 # versions, tariff and plain serial numbers: "0002" stays "0002" (EasyMeter 0.0.0)
 _PLAIN_TEXT = ("0.2.8", "96.1.4", "96.14.0", "0.0.0")
 _HEX_TEXT = ("96.1.", "42.0.", "96.13.")  # ids and messages: hex-encoded ASCII
+_PLAIN, _HEX, _CLOCK = 1, 2, 3
+"""Text kinds; _CLOCK: the clock, whose `YYMMDDhhmmss` without its W/S flag (Belgian
+Iskra IE.5: `0-0:1.0.0(230404213104)`) is a time, not a number."""
 
 
 _TEXT_KINDS: dict[str, int] = {}
 
 
 def _text_kind(code: str) -> int:
-    """0: a value; 1: plain text; 2: hex-encoded text."""
+    """0: a value; _PLAIN: plain text; _HEX: hex-encoded text; _CLOCK: the clock."""
     kind = _TEXT_KINDS.get(code)
     if kind is None:
         cde = code.partition(":")[2]
-        kind = 1 if cde in _PLAIN_TEXT else 2 if cde.startswith(_HEX_TEXT) else 0
+        kind = (
+            _PLAIN
+            if cde in _PLAIN_TEXT
+            else _HEX
+            if cde.startswith(_HEX_TEXT)
+            else _CLOCK
+            if code == CLOCK
+            else 0
+        )
         if len(_TEXT_KINDS) < 4096:
             _TEXT_KINDS[code] = kind
     return kind
@@ -344,8 +356,12 @@ def _single(code: str, raw: bytes) -> Reading | None:
     if not raw:
         return None
     text_kind = _text_kind(code)
-    if text_kind:
-        text = _text(raw) if text_kind == 2 else raw.decode("latin-1")
+    if text_kind == _CLOCK:
+        if _TIMESTAMP.fullmatch(raw):
+            moment = _timestamp(raw)
+            return Reading(moment) if moment is not None else None
+    elif text_kind:
+        text = _text(raw) if text_kind == _HEX else raw.decode("latin-1")
         return Reading(text) if text else None
     number, star, unit = raw.partition(b"*")
     if _NUMBER.fullmatch(number):

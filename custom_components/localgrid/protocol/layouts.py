@@ -28,8 +28,8 @@ class PositionalLayout:
 
     name: str
     kinds: str
-    """One letter per element: i integer, o string (octet or visible), t 12-byte date-time
-    octet-string, * anything."""
+    """One letter per element: i integer, s 16-bit integer (long or long-unsigned as sent),
+    o string (octet or visible), t 12-byte date-time octet-string, * anything."""
     slots: tuple[Slot | None, ...]
     head: bytes | None = None
     """Element 0 must be exactly these bytes (an OBIS code naming the list)."""
@@ -101,6 +101,21 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         "oiiiiiiii",
         (_METER_ID, _P_IN, _P_OUT, _Q_IN, _Q_OUT, _A_IN, _A_OUT, _R_IN, _R_OUT),
     ),
+    # Its second list, pushed in turn with it (L+G E450 ZMXi3, amsreader test payload
+    # landis-gyr/em-si2026-2, registers checked against the operator's push object list):
+    # utility serial, frequency [Hz], I1-3 [0.01 A], U1-3 [V] as long-unsigned, then P+
+    # and P- per phase [W].
+    PositionalLayout(
+        "idis_si_list2",
+        "osssssssiiiiii",
+        (
+            Slot("0-0:96.1.1"),
+            Slot("1-0:14.7.0", 0, "Hz"),
+            *_amps(-2),
+            *_volts(0),
+            *_phase_powers(3),
+        ),
+    ),
     # Iskraemeco AM550 list named by its push setup 0-6:25.9.0 (Austrian operators):
     # three header elements, A+ A- R+ R- [Wh, varh], P+ P- [W], two trailing elements.
     PositionalLayout(
@@ -123,13 +138,22 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
     # P+ and P- per phase; three-phase and single-phase.
     PositionalLayout(
         "iskra_am550_si_instantaneous_3p",
-        "ooiiiiiiiiiiiiiiii",
+        "ooiiiissssssiiiiii",
         (*_ISKRA_SI_HEAD, *_volts(-1), *_amps(-2), *_phase_powers(3)),
     ),
     PositionalLayout(
         "iskra_am550_si_instantaneous_1p",
-        "ooiiiiiiii",
+        "ooiiiissii",
         (*_ISKRA_SI_HEAD, *_volts(-1, 1), *_amps(-2, 1), *_phase_powers(1)),
+    ),
+    # A nine-element single-phase variant of the same list (amsreader #869, meter
+    # ISK1020784605887): no current, the voltage follows the power quartet. amsreader
+    # reads the two trailing double-long-unsigned registers as A- T1 and T2, which no
+    # capture confirms (both zero in every one), so they stay unread.
+    PositionalLayout(
+        "iskra_am550_si_instantaneous_1p_no_current",
+        "ooiiiisii",
+        (*_ISKRA_SI_HEAD, *_volts(-1, 1), None, None),
     ),
     # Its 15-minute energy list (amsreader #615, #956; node-dsmr-parser "ECE list 2"):
     # logical device name, meter number (empty on some meters), breaker state (enum or
@@ -158,7 +182,7 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
     # quartet P+ P- Q+ Q- [W, var] in the order of the Ljubljana list.
     PositionalLayout(
         "iskra_am550_si_celje",
-        "ooiiiiiiiiii",
+        "oossssssiiii",
         (
             Slot("0-0:42.0.0"),
             Slot(LIST_NAME),

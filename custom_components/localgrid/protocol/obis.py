@@ -309,7 +309,9 @@ UNIT_NORMALISATION: Mapping[str, tuple[str, int]] = {
     "kV": ("V", 3),
     "A": ("A", 0),
     "mA": ("A", -3),
+    "kA": ("A", 3),  # ESO (Lithuania) P1 text: `1-0:31.7.0(0000.005*kA)`
     "Hz": ("Hz", 0),
+    "kHz": ("Hz", 3),  # ESO: `1-0:14.7.0(0000.049*kHz)`
     "m3": ("m³", 0),
     "m³": ("m³", 0),
     "l": ("m³", -3),
