@@ -8,6 +8,7 @@ import pytest
 from custom_components.localgrid.protocol.opentherm import (
     Frame,
     MsgType,
+    Side,
     Source,
     Summary,
     build_frame,
@@ -139,3 +140,41 @@ def test_any_frames_never_break_the_state(frames: list[tuple[str, int]]) -> None
         state.dhw_present,
     )
     assert all(not (116 <= key <= 123 and value == 0xFFFF) for key, value in state.boiler.items())
+
+
+def test_answer_refusing_a_thermostat_write_keeps_the_thermostat_value() -> None:
+    # rvdbreemen/OTGW-firmware #677: the gateway wrote 0.00 to the boiler in place of the
+    # thermostat's room temperature, then answered the thermostat Unknown-DataId with the
+    # thermostat's own value. The room temperature is still the thermostat's 23.91.
+    state = GatewayState()
+    assert _apply(state, "T901817E8", "R90180000", "B50180000", "AF01817E8") == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert state.room_temperature == pytest.approx(23.91, abs=0.005)
+    assert state.value(24, Side.BOILER) == 0.0
+    # A refusal of a value the thermostat read (not wrote) still drops it.
+    assert _apply(state, "T801B0000", "AC01B0500", "T801B0000", "AF01B0000") == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert state.outside_temperature is None
+
+
+def test_gateway_ack_of_an_unsupported_write_keeps_the_thermostat_setpoint() -> None:
+    # rvdbreemen/OTGW-firmware #82: the boiler does not know id 16, the gateway acks the
+    # thermostat's room setpoint 19.50 with 0.00. The thermostat's setpoint is 19.50.
+    state = GatewayState()
+    assert _apply(state, "T10101380", "B70100000", "AD0100000") == [True, False, False]
+    assert state.room_setpoint == 19.5
+    assert 16 in state.unsupported
+    # The thermostat's next write still counts, and so does an answer to a read.
+    assert _apply(state, _line("T", MsgType.WRITE_DATA, 16, 0x1400), "AD0100000") == [True, False]
+    assert state.room_setpoint == 20.0
+    read = _line("T", MsgType.READ_DATA, 16, 0)
+    assert _apply(state, read, _line("A", MsgType.READ_ACK, 16, 0x1500)) == [False, True]
+    assert state.room_setpoint == 21.0

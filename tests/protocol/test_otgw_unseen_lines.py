@@ -4,8 +4,9 @@ tests/fixtures/opentherm/otgw_lines_extra.json holds each line as published with
 meaning its source states (or, where it states none, the meaning the OpenTherm spec gives;
 see each entry's `meaning_basis`): pyotgw's test
 data (firmware 4.x and 5.x summaries, `PR:` replies), user logs from public issues
-(pyotgw debug logs, otmonitor logs, a ser2net mix-up) and an OTGW-style device printing
-lower-case hex.
+(pyotgw debug logs, otmonitor logs, OTGW-firmware debug logs, a ser2net mix-up), the
+OTGW-firmware host tests (the diagnostics firmware's banner) and an OTGW-style device
+printing lower-case hex.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from custom_components.localgrid.protocol.__main__ import main
 from custom_components.localgrid.protocol.opentherm import (
     DATA_IDS,
     Encoding,
+    Message,
+    MessageKind,
     MsgType,
     Source,
     build_frame,
+    classify,
     format_report,
 )
 
@@ -214,3 +218,38 @@ def test_capture_saved_with_a_utf8_byte_order_mark(
     assert [r["line"] for r in out] == [entry["line"] for entry in entries]
     _assert_matches(out[0], report["expected"])
     assert "kind" not in out[0]  # a report line: the mark did not spoil it
+
+
+def test_banners_of_the_other_pic_firmwares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The PIC running diagnose.hex or interface.hex announces itself with its own
+    banner (as otmonitor and OTGW-firmware's OTGWSerial recognise them); they were
+    `invalid`. A banner, told apart from the gateway's by `firmware`, even behind line
+    noise, but not inside a `PR: A=` reply."""
+    out = _decode(
+        tmp_path,
+        capsys,
+        b"Opentherm gateway diagnostics - Version 2.2\r\nOpenTherm Interface 2.0\r\n"
+        b"T80OpenTherm Interface 2.0\r\nPR: A=OpenTherm Interface 2.0\r\n"
+        b"OpenTherm Gateway 6.6\r\n",
+    )
+    assert [(r["kind"], r.get("message"), r.get("version"), r.get("firmware")) for r in out] == [
+        ("message", "banner", "2.2", "diagnostics"),
+        ("message", "banner", "2.0", "interface"),
+        ("message", "banner", "2.0", "interface"),
+        ("reply", None, None, None),
+        ("message", "banner", "6.6", None),
+    ]
+    assert set(out[-1]) == {"line", "kind", "message", "version"}
+
+
+def test_other_firmware_banner_is_not_the_gateway_firmware() -> None:
+    """The client takes the gateway's firmware version from a BANNER message only."""
+    line = classify("Opentherm gateway diagnostics - Version 2.2")
+    assert isinstance(line, Message)
+    assert line.kind is MessageKind.OTHER_FIRMWARE
+    assert (line.detail, line.firmware) == ("2.2", "diagnostics")
+    gateway = classify("OpenTherm Gateway 6.6")
+    assert isinstance(gateway, Message)
+    assert gateway.kind is MessageKind.BANNER

@@ -387,6 +387,8 @@ class MessageKind(StrEnum):
     THERMOSTAT_DISCONNECTED = "thermostat_disconnected"
     POWER_LEVEL = "power_level"  # `Low power` / `Medium power` / `High power`
     WATCHDOG_RESET = "watchdog_reset"  # `WDT reset!`
+    OTHER_FIRMWARE = "other_firmware"
+    """Boot banner of the PIC's other firmware (diagnostics, interface): no gateway runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +398,8 @@ class Message:
     kind: MessageKind
     text: str
     detail: str = ""
+    firmware: str = ""
+    """For OTHER_FIRMWARE: `diagnostics` or `interface`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +437,12 @@ _REPORT_RE: Final = re.compile(r"[TBRAE][0-9A-Fa-f]{8}")
 _REPLY_RE: Final = re.compile(r"([A-Z][A-Z0-9]): ?(.*)")
 _ERROR_RE: Final = re.compile(r"Error ([0-9A-Fa-f]{1,2})")  # otmonitor reads the number as hex
 _BANNER_PREFIX: Final = "OpenTherm Gateway "
+# The banners of the PIC's other two firmwares (diagnose.hex, interface.hex), as the
+# gateway's own tools (otmonitor, OTGW-firmware's OTGWSerial) recognise them.
+_OTHER_FIRMWARE_PREFIXES: Final = (
+    ("Opentherm gateway diagnostics - Version ", "diagnostics"),
+    ("OpenTherm Interface ", "interface"),
+)
 _WATCHDOG_TEXT: Final = "WDT reset!"
 _FIXED_MESSAGES: Final = {
     "Thermostat connected": (MessageKind.THERMOSTAT_CONNECTED, ""),
@@ -515,6 +525,15 @@ def _reset_message(text: str) -> Message | None:
             return Message(MessageKind.BANNER, message, words[0] if words else "")
     if text.endswith(_WATCHDOG_TEXT) and len(text) > len(_WATCHDOG_TEXT):
         return Message(MessageKind.WATCHDOG_RESET, _WATCHDOG_TEXT)
+    for prefix, firmware in _OTHER_FIRMWARE_PREFIXES:
+        start = text.find(prefix)
+        if start < 0 or (start > 0 and text[start - 1] == "="):
+            continue
+        message = text[start:]
+        if message.isascii() and message.isprintable():
+            words = message.removeprefix(prefix).split()
+            version = words[0] if words else ""
+            return Message(MessageKind.OTHER_FIRMWARE, message, version, firmware)
     return None
 
 

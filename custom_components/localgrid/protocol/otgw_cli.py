@@ -16,7 +16,9 @@ line (`line` is the line without surrounding blanks):
   `{"line", "kind": "reply", "summary": {data_id: value}}`;
 - `Error 0x`: `{"line", "kind": "error", "error": "0x"}`;
 - banner, thermostat (dis)connected, power level, `WDT reset!`:
-  `{"line", "kind": "message", "message": kind}` (plus `"version"` for the banner);
+  `{"line", "kind": "message", "message": kind}` (plus `"version"` for the banner); the
+  boot banner of the PIC's diagnostics or interface firmware is a banner too, with
+  `"firmware": "diagnostics" | "interface"` (the PIC runs no gateway then);
 - anything else: `{"line", "kind": "invalid", "reason"}`.
 
 Exit code 0 when at least one line decoded (anything but invalid), else 1.
@@ -97,6 +99,14 @@ def line_json(raw: str) -> dict[str, Any]:
     if isinstance(line, Message):
         if line.kind is MessageKind.LINE_ERROR:
             return {"line": text, "kind": "error", "error": line.detail}
+        if line.kind is MessageKind.OTHER_FIRMWARE:
+            return {
+                "line": text,
+                "kind": "message",
+                "message": "banner",
+                "version": line.detail,
+                "firmware": line.firmware,
+            }
         message: dict[str, Any] = {"line": text, "kind": "message", "message": line.kind.value}
         if line.kind is MessageKind.BANNER:
             message["version"] = line.detail

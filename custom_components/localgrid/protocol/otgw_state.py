@@ -44,6 +44,8 @@ class GatewayState:
     control_setpoint_override: float | None = None
     max_modulation_override: int | None = None
     outside_temperature_override: float | None = None
+    _written: set[int] = field(default_factory=set, repr=False, compare=False)
+    """Ids whose thermostat-side value came from the thermostat's own WRITE-DATA."""
 
     def apply(self, frame: Frame) -> bool:
         """Take one frame into account; True when a stored value changed."""
@@ -53,6 +55,8 @@ class GatewayState:
         values = self.thermostat if side is Side.THERMOSTAT else self.boiler
         data_id = frame.data_id
         msg_type = frame.msg_type
+        if side is Side.THERMOSTAT and self._keeps_written(frame):
+            return False
         if msg_type in (MsgType.DATA_INVALID, MsgType.UNKNOWN_DATAID):
             if msg_type is MsgType.UNKNOWN_DATAID and frame.source is Source.BOILER:
                 self.unsupported.add(data_id)
@@ -78,6 +82,33 @@ class GatewayState:
             return override_changed
         values[data_id] = value
         return True
+
+    def _keeps_written(self, frame: Frame) -> bool:
+        """True when a thermostat-side frame leaves the thermostat's written value be.
+
+        What the thermostat wrote (room temperature, room setpoint, ...) is its value.
+        The gateway's answer to that write (`A` WRITE-ACK, UNKNOWN-DATAID or
+        DATA-INVALID) tells what the boiler side made of it, not what the thermostat
+        has: OTGW-firmware #82 (boiler without id 16: the gateway acks the thermostat
+        with 0.00) and #677 (gateway answers Unknown-DataId echoing the room temperature).
+        """
+        data_id = frame.data_id
+        if frame.source is Source.THERMOSTAT:
+            if frame.msg_type is MsgType.WRITE_DATA and frame.carries_value:
+                self._written.add(data_id)
+            elif frame.valid:
+                self._written.discard(data_id)
+            return False
+        if data_id not in self._written or not frame.valid:
+            return False
+        if frame.msg_type in (
+            MsgType.WRITE_ACK,
+            MsgType.UNKNOWN_DATAID,
+            MsgType.DATA_INVALID,
+        ):
+            return True
+        self._written.discard(data_id)
+        return False
 
     def apply_summary(self, summary: Summary) -> bool:
         """Take a PS=1 summary into account; zero fields (never seen) are skipped."""
