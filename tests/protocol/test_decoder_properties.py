@@ -3,16 +3,53 @@
 from __future__ import annotations
 
 from itertools import pairwise
+import json
+from pathlib import Path
+import re
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.localgrid.protocol.decoder import MAX_PENDING, MeterDecoder
 from custom_components.localgrid.protocol.model import DecodeFailure, Telegram
 
-from .test_decoder_corpus import DECODABLE_IDS, fixture
+from . import test_decoder_corpus
+from .test_decoder_corpus import DECODABLE_IDS
 
-CHECKED_IDS = [i for i in DECODABLE_IDS if "rawapdu" not in i]
-"""Telegrams protected by a checksum, CRC or GCM tag (the bare plaintext APDU has none)."""
+EXTRA = Path(__file__).parent.parent / "fixtures" / "meters_extra"
+_P1_CRC = re.compile(rb"![0-9A-Fa-f]{4}\r\n$")
+
+
+def _has_check(sample: dict[str, object]) -> bool:
+    """Framed by M-Bus or HDLC, or P1 text with its CRC (DSMR 2/3 send none)."""
+    framing = sample["framing"]
+    if framing in ("mbus", "hdlc"):
+        return True
+    return framing == "dsmr-text" and bool(_P1_CRC.search(bytes.fromhex(str(sample["hex"]))))
+
+
+_EXTRA_SAMPLES = {path.stem: json.loads(path.read_text()) for path in sorted(EXTRA.glob("*.json"))}
+EXTRA_CHECKED_IDS = [name for name, sample in _EXTRA_SAMPLES.items() if _has_check(sample)]
+CHECKED_IDS = [i for i in DECODABLE_IDS if "rawapdu" not in i] + EXTRA_CHECKED_IDS
+"""Telegrams protected by a checksum, CRC or GCM tag (the bare plaintext APDU has none),
+from the shared corpus and the public telegrams beyond it."""
+
+
+def fixture(sample_id: str) -> tuple[bytes, MeterDecoder]:
+    """The telegram's bytes and a decoder holding its keys."""
+    sample = _EXTRA_SAMPLES.get(sample_id)
+    if sample is None:
+        return test_decoder_corpus.fixture(sample_id)
+    keys = [
+        bytes.fromhex(sample[name]) if sample[name] else None
+        for name in ("key_hex", "auth_key_hex")
+    ]
+    return bytes.fromhex(sample["hex"]), MeterDecoder(*keys)
+
+
+def test_the_extra_checked_telegrams_are_many() -> None:
+    assert len(EXTRA_CHECKED_IDS) >= 50
+
+
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 Result = Telegram | DecodeFailure
@@ -76,7 +113,10 @@ def test_bit_flip_never_yields_a_changed_telegram(sample_id: str, data: st.DataO
 
 
 @BOUNDED
-@given(st.sampled_from(DECODABLE_IDS), st.lists(st.integers(0, 2000), max_size=12))
+@given(
+    st.sampled_from(DECODABLE_IDS + tuple(EXTRA_CHECKED_IDS)),
+    st.lists(st.integers(0, 2000), max_size=12),
+)
 def test_rechunking_yields_the_same_telegrams(sample_id: str, cuts: list[int]) -> None:
     raw, decoder = fixture(sample_id)
     # A bare plaintext APDU has no length of its own: only one per input (see decoder).
