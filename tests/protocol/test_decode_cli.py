@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import io
 import json
 from pathlib import Path
@@ -114,6 +115,33 @@ def test_missing_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_bad_usage(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, errors = run(argv, capsys, stdin=b"")
     assert (code, lines, errors) == (2, [], [message])
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda pairs: ", ".join(f"0x{pair}" for pair in pairs),
+        lambda pairs: "{" + ",".join(f"0X{pair.lower()}" for pair in pairs) + "}",
+        ":".join,
+        lambda pairs: "\n".join(" ".join(pairs[i : i + 16]) for i in range(0, len(pairs), 16)),
+    ],
+    ids=["0x-comma", "c-array", "colon", "rows"],
+)
+def test_hex_input_printed_as_a_byte_list(
+    layout: Callable[[list[str]], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Documents print example frames as byte lists; --hex takes them as they are."""
+    hex_text = AT01["hex"]
+    pairs = [hex_text[i : i + 2] for i in range(0, len(hex_text), 2)]
+    path = tmp_path / "at01.txt"
+    path.write_text(layout(pairs) + "\n")
+    code, lines, errors = run(["--hex", "--key", AT01["key_hex"], str(path)], capsys)
+    assert (code, errors) == (0, [])
+    (telegram,) = lines
+    assert telegram["meter_id"] == "181220000009"
+    single_digit = tmp_path / "short.txt"  # 0x7 is one byte, 07
+    single_digit.write_text(", ".join(f"0x{int(pair, 16):x}" for pair in pairs))
+    assert run(["--hex", "--key", AT01["key_hex"], str(single_digit)], capsys)[1] == lines
 
 
 def test_bad_hex_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

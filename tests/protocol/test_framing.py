@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from custom_components.localgrid.protocol import gbt, hdlc, mbus, p1
 from custom_components.localgrid.protocol.crc import crc16_arc
+from custom_components.localgrid.protocol.decoder import MeterDecoder
 from custom_components.localgrid.protocol.errors import ChecksumError, NotAFrame
+from custom_components.localgrid.protocol.model import Reading, Telegram
 from custom_components.localgrid.protocol.reassembly import ReassemblyError
 
 from .corpus import sample
@@ -292,6 +296,23 @@ def test_p1_crc_checked() -> None:
     lenient = p1.read_telegram(bad, 0, lenient=True)
     assert lenient is not None
     assert (lenient.text, lenient.crc_ok) == (bad, None)
+
+
+def test_p1_telegram_with_its_line_ends_rewritten_to_lf() -> None:
+    """A telegram copied from a document (or a channel that rewrites line ends) arrives
+    with bare LF; its CRC was computed over CRLF lines and still verifies once they are
+    restored. Any other mismatch is still an error."""
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n1-0:1.7.0(00.244*kW)\r\n")
+    lf = data.replace(b"\r\n", b"\n")
+    frame = p1.read_telegram(lf + lf, 0)
+    assert frame is not None
+    assert (frame.text, frame.end, frame.crc_ok) == (data, len(lf), True)
+    with pytest.raises(ChecksumError):
+        p1.read_telegram(lf.replace(b"1.000", b"1.001"), 0)
+    with pytest.raises(ChecksumError):  # CRLF and LF mixed: not a rewritten telegram
+        p1.read_telegram(lf.replace(b"\n", b"\r\n", 1), 0)
+    telegrams = [r for r in MeterDecoder().feed(lf * 2) if isinstance(r, Telegram)]
+    assert [t.payload.values["1-0:1.8.1"] for t in telegrams] == [Reading(Decimal(1), "kWh")] * 2
 
 
 def test_p1_without_crc_and_waiting() -> None:

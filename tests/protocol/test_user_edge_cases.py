@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from custom_components.localgrid.protocol.crc import crc16_arc
 from custom_components.localgrid.protocol.decoder import MeterDecoder
 from custom_components.localgrid.protocol.dsmr_text import parse_telegram
 from custom_components.localgrid.protocol.model import (
@@ -236,3 +237,69 @@ def test_hungarian_tariff_written_as_text() -> None:
         )
         assert payload.timestamp is not None
         assert payload.timestamp.isoformat() == "2026-05-22T08:42:20+02:00"
+
+
+# Netbeheer Nederland, "Dutch Smart Meter Requirements (DSMR) 5.0.2 P1 Companion
+# Standard" (final, 2016-02-26; public document), the example telegram of its P1 chapter,
+# as quoted in nielsbasjes/dsmr-tools (Apache-2.0), TestDsmrParserOnSpecification50.java,
+# which states that the printed CRC EF2F does not verify (CRC-16/ARC over the lines with
+# CRLF is E47C). A telegram that fails its own check: reported as corrupt, never raised
+# and never decoded, whether it arrives with CRLF or with the document's bare LF.
+DSMR50_SPEC_LINES = (
+    "/ISk5\\2MT382-1000",
+    "",
+    "1-3:0.2.8(50)",
+    "0-0:1.0.0(101209113020W)",
+    "0-0:96.1.1(4B384547303034303436333935353037)",
+    "1-0:1.8.1(123456.789*kWh)",
+    "1-0:1.8.2(123456.789*kWh)",
+    "1-0:2.8.1(123456.789*kWh)",
+    "1-0:2.8.2(123456.789*kWh)",
+    "0-0:96.14.0(0002)",
+    "1-0:1.7.0(01.193*kW)",
+    "1-0:2.7.0(00.000*kW)",
+    "0-0:96.7.21(00004)",
+    "0-0:96.7.9(00002)",
+    "1-0:99.97.0(2)(0-0:96.7.19)(101208152415W)(0000000240*s)(101208151004W)(0000000301*s)",
+    "1-0:32.32.0(00002)",
+    "1-0:52.32.0(00001)",
+    "1-0:72.32.0(00000)",
+    "1-0:32.36.0(00000)",
+    "1-0:52.36.0(00003)",
+    "1-0:72.36.0(00000)",
+    "0-0:96.13.0(" + "303132333435363738393A3B3C3D3E3F" * 5 + ")",
+    "1-0:32.7.0(220.1*V)",
+    "1-0:52.7.0(220.2*V)",
+    "1-0:72.7.0(220.3*V)",
+    "1-0:31.7.0(001*A)",
+    "1-0:51.7.0(002*A)",
+    "1-0:71.7.0(003*A)",
+    "1-0:21.7.0(01.111*kW)",
+    "1-0:41.7.0(02.222*kW)",
+    "1-0:61.7.0(03.333*kW)",
+    "1-0:22.7.0(04.444*kW)",
+    "1-0:42.7.0(05.555*kW)",
+    "1-0:62.7.0(06.666*kW)",
+    "0-1:24.1.0(003)",
+    "0-1:96.1.0(3232323241424344313233343536373839)",
+    "0-1:24.2.1(101209112500W)(12785.123*m3)",
+    "!EF2F",
+)
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"], ids=["crlf", "lf"])
+@pytest.mark.parametrize("chunk", [1, 64, 4096])
+def test_dsmr50_specification_example_with_its_wrong_crc(line_end: str, chunk: int) -> None:
+    spec = (line_end.join(DSMR50_SPEC_LINES) + line_end).encode()
+    after = b"/ABC5 test\r\n\r\n1-0:1.8.1(000001.000*kWh)\r\n!"  # the stream goes on
+    after += f"{crc16_arc(after):04X}\r\n".encode()
+    data = spec + after
+    decoder = MeterDecoder(None, None)
+    results = []
+    for start in range(0, len(data), chunk):
+        results += decoder.feed(data[start : start + chunk])
+    results += decoder.flush()
+    failures = [r for r in results if isinstance(r, DecodeFailure)]
+    telegrams = [r for r in results if isinstance(r, Telegram)]
+    assert [f.kind for f in failures] == [FailureKind.CORRUPT]
+    assert [t.payload.values["1-0:1.8.1"].value for t in telegrams] == [Decimal(1)]

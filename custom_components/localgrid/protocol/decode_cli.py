@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from io import BufferedIOBase
 import json
+import re
 import sys
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from .decoder import MeterDecoder
 from .model import DecodeFailure, Reading, Telegram
 
 _KEY_LENGTHS = (16, 32)  # AES-128 (suites 0 and 1) and AES-256 (suite 2)
+_HEX_SEPARATORS = re.compile(r"[\s,;:{}]+")
 _READ_CHUNK = 65536
 
 
@@ -127,8 +129,12 @@ def _open(path: str | None) -> BufferedIOBase:
 
 
 def _hex_bytes(data: bytes) -> bytes:
-    text = "".join(data.decode("ascii", "replace").split())
+    """Hex text as dumped (`7EA0...`, `7E A0 ...`) or as documents print byte lists
+    (`0x7E, 0xA0, ...`, `7E:A0:...`): separators and 0x prefixes are dropped."""
+    tokens = _HEX_SEPARATORS.split(data.decode("ascii", "replace"))
+    if any(token[:2] in ("0x", "0X") for token in tokens):
+        tokens = [token[2:].zfill(2) if token[:2] in ("0x", "0X") else token for token in tokens]
     try:
-        return bytes.fromhex(text)
+        return bytes.fromhex("".join(tokens))
     except ValueError:
         raise UsageError("input is not hexadecimal text (--hex)") from None

@@ -65,12 +65,37 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     else:
         if not all(char in _HEX_DIGITS for char in tail):
             raise NotAFrame("P1 telegram CRC is not hexadecimal")
+        end = after + _CRC_DIGITS
         if not lenient:
             crc_ok = crc16_arc(buf[start:after]) == int(tail, 16)
             if not crc_ok:
-                raise ChecksumError("P1 telegram CRC mismatch", after + _CRC_DIGITS)
-        end = after + _CRC_DIGITS
+                restored = _with_crlf(buf[start:after], int(tail, 16))
+                if restored is None:
+                    raise ChecksumError("P1 telegram CRC mismatch", end)
+                return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
     text = bytes(buf[start:end]) + b"\r\n"
     if buf[end : end + 2] == b"\r\n":
         end += 2
     return P1Frame(end, text, crc_ok)
+
+
+def _with_crlf(body: bytes | bytearray, crc: int) -> bytes | None:
+    """The body with its bare LF line ends restored to CRLF, if the CRC then verifies.
+
+    A telegram copied from a document or passed through a text channel that rewrites
+    line ends arrives with LF only; the meter computed its CRC over CRLF lines. Only
+    tried after a mismatch, so intact telegrams pay nothing.
+    """
+    if b"\r" in body or b"\n" not in body:
+        return None
+    restored = bytes(body).replace(b"\n", b"\r\n")
+    return restored if crc16_arc(restored) == crc else None
+
+
+def _after_line_end(buf: bytes | bytearray, end: int) -> int:
+    """`end` moved past the CRLF or bare LF that closes the CRC line, if present."""
+    if buf[end : end + 2] == b"\r\n":
+        return end + 2
+    if buf[end : end + 1] == b"\n":
+        return end + 1
+    return end
