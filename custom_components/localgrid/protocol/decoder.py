@@ -90,8 +90,7 @@ class MeterDecoder:
         """`zone`: where the meter's clock runs, for times it sends without their offset to
         UTC (DSMR W/S times, DLMS date-times with an unspecified deviation); default CET."""
         self._decryptor = Decryptor(key, auth_key)
-        self._text_zone = zone
-        self._clock_zone: tzinfo = zone or CENTRAL_EUROPE
+        self._zone: tzinfo = zone or CENTRAL_EUROPE
         self._buf = bytearray()
         self._mbus = mbus.MbusMessages()
         self._hdlc = hdlc.HdlcMessages()
@@ -261,7 +260,7 @@ class MeterDecoder:
             return None
         raw = frame.text[:-2]  # without the line end, which may not have arrived yet
         try:
-            payload = dsmr_text.parse_telegram(frame.text, self._text_zone)
+            payload = dsmr_text.parse_telegram(frame.text, self._zone)
         except ValueError as err:
             out.append(
                 self._fail(
@@ -312,7 +311,7 @@ class MeterDecoder:
             raise NotAFrame("framed data follows")
         apdu = bytes(buf[start:])
         try:
-            payload = cosem.decode_apdu(apdu, local_zone=self._clock_zone)
+            payload = cosem.decode_apdu(apdu, local_zone=self._zone)
         except ValueError:
             return None
         if not payload.values:
@@ -350,7 +349,7 @@ class MeterDecoder:
             return self._decrypted(ciphered, framing, raw)
         if tag == DATA_NOTIFICATION:
             try:
-                payload = cosem.decode_apdu(apdu, local_zone=self._clock_zone)
+                payload = cosem.decode_apdu(apdu, local_zone=self._zone)
             except cosem.UnsupportedLayoutError as err:
                 message = f"APDU not understood: {err}"
                 return self._fail(FailureKind.UNSUPPORTED, message, framing, raw)
@@ -374,10 +373,10 @@ class MeterDecoder:
         try:
             if text:
                 framing = Framing.DSMR
-                payload = _decode_p1_plaintext(plaintext, self._text_zone)
+                payload = _decode_p1_plaintext(plaintext, self._zone)
             else:
                 payload = cosem.decode_apdu(
-                    plaintext, system_title=ciphered.system_title, local_zone=self._clock_zone
+                    plaintext, system_title=ciphered.system_title, local_zone=self._zone
                 )
         except cosem.UnsupportedLayoutError as err:
             return self._fail(FailureKind.UNSUPPORTED, f"APDU not understood: {err}", framing, raw)
@@ -455,7 +454,7 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
     return False
 
 
-def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo | None) -> Payload:
+def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo) -> Payload:
     """A decrypted P1 telegram; its CRC is not enforced (Smarty meters send a wrong one)."""
     frame = p1.read_telegram(plaintext, 0, lenient=True)
     if frame is None:

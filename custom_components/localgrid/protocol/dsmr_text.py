@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 import re
-from zoneinfo import ZoneInfo
 
 from . import axdr
 from .model import Payload, Reading
@@ -43,7 +42,7 @@ _HEX_DIGITS = b"0123456789ABCDEFabcdef"
 
 WINTER = timezone(timedelta(hours=1), "CET")
 SUMMER = timezone(timedelta(hours=2), "CEST")
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+LOCAL_ZONE = axdr.CENTRAL_EUROPE
 """Zone of timestamps sent without the W/S flag (NL, BE, LU, AT share CET/CEST)."""
 _WALL_CLOCK_ZONES = (WINTER, SUMMER, LOCAL_ZONE)
 """How times sent without their offset to UTC are read first (see `_in_zone`)."""
