@@ -517,24 +517,28 @@ def _reset_message(text: str) -> Message | None:
     Like otmonitor, the banner counts wherever it starts, except after `=` (the `PR: A=`
     reply); what follows the prefix up to the first blank is the version.
     """
-    start = text.find(_BANNER_PREFIX)
-    if start > 0 and text[start - 1] != "=":
-        message = text[start:]
-        if message.isascii() and message.isprintable():
-            words = message.removeprefix(_BANNER_PREFIX).split()
-            return Message(MessageKind.BANNER, message, words[0] if words else "")
+    # The gateway's own banner at the line start is read by `classify`.
+    if found := _banner(text, _BANNER_PREFIX, first=1):
+        return Message(MessageKind.BANNER, *found)
     if text.endswith(_WATCHDOG_TEXT) and len(text) > len(_WATCHDOG_TEXT):
         return Message(MessageKind.WATCHDOG_RESET, _WATCHDOG_TEXT)
     for prefix, firmware in _OTHER_FIRMWARE_PREFIXES:
-        start = text.find(prefix)
-        if start < 0 or (start > 0 and text[start - 1] == "="):
-            continue
-        message = text[start:]
-        if message.isascii() and message.isprintable():
-            words = message.removeprefix(prefix).split()
-            version = words[0] if words else ""
-            return Message(MessageKind.OTHER_FIRMWARE, message, version, firmware)
+        if found := _banner(text, prefix, first=0):
+            return Message(MessageKind.OTHER_FIRMWARE, *found, firmware)
     return None
+
+
+def _banner(text: str, prefix: str, first: int) -> tuple[str, str] | None:
+    """(banner, version) of the banner opening with `prefix` at index `first` or later,
+    not after `=`; None when there is none."""
+    start = text.find(prefix)
+    if start < first or (start > 0 and text[start - 1] == "="):
+        return None
+    message = text[start:]
+    if not (message.isascii() and message.isprintable()):
+        return None
+    words = message.removeprefix(prefix).split()
+    return message, words[0] if words else ""
 
 
 def classify(line: str) -> Line:

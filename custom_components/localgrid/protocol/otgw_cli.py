@@ -99,17 +99,12 @@ def line_json(raw: str) -> dict[str, Any]:
     if isinstance(line, Message):
         if line.kind is MessageKind.LINE_ERROR:
             return {"line": text, "kind": "error", "error": line.detail}
-        if line.kind is MessageKind.OTHER_FIRMWARE:
-            return {
-                "line": text,
-                "kind": "message",
-                "message": "banner",
-                "version": line.detail,
-                "firmware": line.firmware,
-            }
         message: dict[str, Any] = {"line": text, "kind": "message", "message": line.kind.value}
-        if line.kind is MessageKind.BANNER:
+        if line.kind in (MessageKind.BANNER, MessageKind.OTHER_FIRMWARE):
+            message["message"] = MessageKind.BANNER.value
             message["version"] = line.detail
+            if line.firmware:
+                message["firmware"] = line.firmware
         elif line.detail:
             message["level"] = line.detail
         return message
