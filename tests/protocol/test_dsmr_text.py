@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -198,6 +198,47 @@ def test_codes_written_with_their_f_group() -> None:
     )
     assert payload.values["1-0:1.8.0"] == Reading(Decimal("52185.7825309"), "kWh")
     assert payload.values["1-0:1.8.0*101"] == Reading(Decimal("1.000"), "kWh")
+
+
+def test_codes_written_with_a_dotted_f_group() -> None:
+    """The DSMR 4.2 example writes `1-0:31.7.0.255(...)`: the same code as `1-0:31.7.0`."""
+    payload = parse_telegram(_telegram("1-0:31.7.0.255(001*A)", "1-0:21.7.0.255(01.111*kW)"))
+    assert payload.values["1-0:31.7.0"] == Reading(Decimal(1), "A")
+    assert payload.values["1-0:21.7.0"] == Reading(Decimal(1111), "W")
+
+
+def test_units_written_without_their_star() -> None:
+    """`(000123.456kWh)`: a known unit right after the number is the number's unit;
+    other text after a number stays text."""
+    lines = ("1-0:1.8.1(000123.456kWh)", "1-0:1.7.0(01.234kW)", "1-0:99.1.0(12ABC)")
+    payload = parse_telegram(_telegram(*lines, "1-0:99.2.0(230211111541W)"))
+    assert payload.values["1-0:1.8.1"] == Reading(Decimal("123.456"), "kWh")
+    assert payload.values["1-0:1.7.0"] == Reading(Decimal(1234), "W")
+    assert payload.values["1-0:99.1.0"] == Reading("12ABC")
+    # Twelve digits and a W are a winter time, not watts.
+    moment = datetime(2023, 2, 11, 11, 15, 41, tzinfo=timezone(timedelta(hours=1)))
+    assert payload.values["1-0:99.2.0"] == Reading(moment)
+
+
+def test_text_message_wrapped_inside_its_parentheses() -> None:
+    """The DSMR 4.2/5.0 examples break a long message inside its parentheses."""
+    message = b"Hello, meter".hex().upper()
+    payload = parse_telegram(
+        _telegram(f"0-0:96.13.0({message[:10]}", f"{message[10:]})", "1-0:1.8.1(1.000*kWh)")
+    )
+    assert payload.values["0-0:96.13.0"] == Reading("Hello, meter")
+    assert payload.values["1-0:1.8.1"] == Reading(Decimal("1.000"), "kWh")
+
+
+@pytest.mark.parametrize(("flag", "hours"), [("s", 2), ("w", 1)])
+def test_winter_summer_flag_in_lower_case(flag: str, hours: int) -> None:
+    """A Landis+Gyr E350 (DSMR 4.0) writes the gas capture time's flag in lower case."""
+    payload = parse_telegram(
+        _telegram(f"0-0:1.0.0(150701190010{flag})", f"0-1:24.2.1(150701190000{flag})(00845.206*m3)")
+    )
+    zone = timezone(timedelta(hours=hours))
+    assert payload.timestamp == datetime(2015, 7, 1, 19, 0, 10, tzinfo=zone)
+    assert payload.values["0-1:24.2.1"] == Reading(Decimal("845.206"), "m³")
 
 
 def test_dsmr22_gas_profile_also_under_the_code_it_names() -> None:

@@ -168,6 +168,20 @@ def test_iskra_list_named_by_push_setup() -> None:
     assert payload.values["1-0:1.7.0"] == Reading(Decimal(400), "W")
 
 
+@pytest.mark.parametrize("layout", ["iskra_am550_push_25_9", "siemens_im350_push_25_9"])
+def test_austrian_push_lists_name_their_meter(layout: str) -> None:
+    """The element after the push setup's name is the meter number printed on the meter
+    (ASCII digits): the user's serial number is checked against it."""
+    (kinds,) = [entry.kinds for entry in POSITIONAL_LAYOUTS if entry.name == layout]
+    numbers = "".join(_u32(value) for value in range(1, 7)) + "00" * (len(kinds) - 10)
+    body = f"02{len(kinds):02X}" + _octet(bytes((0, 6, 25, 9, 0, 255)))
+    body += _octet(b"1121273201353") + _octet(bytes.fromhex("13010e00"))
+    body += _octet(bytes.fromhex("07e5031904"))
+    payload = decode_apdu(_apdu(body + numbers))
+    assert payload.meter_id == "1121273201353"
+    assert payload.values["1-0:2.7.0"] == Reading(Decimal(6), "W")
+
+
 def test_kamstrup_flat_pairs_use_its_implicit_units() -> None:
     def pair(obis: str, value: str) -> str:
         return "0906" + obis + value
@@ -423,7 +437,9 @@ SIEMENS_IM350_EWW = (
 
 def test_siemens_im350_push_list() -> None:
     payload = decode_apdu(bytes.fromhex(SIEMENS_IM350_EWW))
+    assert payload.meter_id == "18029553"
     assert payload.values == {
+        "0-0:96.1.0": Reading("18029553"),
         "1-0:1.8.0": Reading(Decimal("26254.334"), "kWh"),
         "1-0:2.8.0": Reading(Decimal("12.394"), "kWh"),
         "1-0:3.8.0": Reading(Decimal("3875.683"), "kvarh"),

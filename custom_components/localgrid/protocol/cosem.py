@@ -933,8 +933,8 @@ def _positional(plan: Plan, body: list[Value], values: dict[str, Reading], zone:
         if type(item) is int:
             values[code] = Reading(scale(item, exponent), unit)
         elif type(item) is bytes:
-            if not item:
-                continue  # an identifier the meter leaves empty
+            if not item or (code != CLOCK and axdr.is_datetime(item)):
+                continue  # an identifier the meter leaves empty, or a time in its place
             reading = _datetime_reading(item, zone) if code == CLOCK else Reading(_text(item))
             if reading is not None:
                 values[code] = reading

@@ -15,7 +15,8 @@ from .model import Payload, Reading
 from .obis import normalised, unit_normalisation
 
 # One object per line; DSMR 2.2 continues a line on the next one starting with '('.
-# Some meters (EasyMeter Q3D) write the F group too: `1-0:1.8.0*255(...)`.
+# Some meters (EasyMeter Q3D) write the F group too: `1-0:1.8.0*255(...)`, the DSMR 4.2
+# example `1-0:31.7.0.255(...)`.
 # Groups: code; then either a lone `(number[*unit])` (number, unit) or the parentheses
 # (findall gives b"" for the groups that did not take part). A match opens with the line
 # feed before its line (the search jumps from one to the next) and stops before the
@@ -24,7 +25,7 @@ _NUMBER_TEXT = rb"[-+]?\d+(?:\.\d+)?"
 _SINGLE_TEXT = rb"\((" + _NUMBER_TEXT + rb")(?:\*([^()\r\n]+))?\)"
 _PARENS_TEXT = rb"((?:\([^()\r\n]*\))+)"
 _OBJECT = re.compile(
-    rb"\n(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:\*\d{1,3})?)"
+    rb"\n(\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}(?:[*.]\d{1,3})?)"
     rb"(?:" + _SINGLE_TEXT + rb"|" + _PARENS_TEXT + rb")(?=[ \t]*\r?$)",
     re.MULTILINE,
 )
@@ -32,9 +33,14 @@ _SINGLE = re.compile(_SINGLE_TEXT)
 # DSMR 2.2/3.0 gas profile `0-1:24.3.0(time)(00)(60)(1)(0-1:24.2.1)(m3)(value)` names
 # the register it carries.
 _NAMED_CODE = re.compile(rb"\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}")
-_CONTINUATION = re.compile(rb"\r?\n(?=\()")
-_TIMESTAMP = re.compile(rb"\d{12}[WS]?")
-_TIMED_VALUE = re.compile(rb"\(\d{12}[WS]?\)\(" + _NUMBER_TEXT + rb"\*[^()\r\n]+\)")
+# A line break inside parentheses (a long text message wrapped, DSMR 4.2/5.0 examples)
+# continues the line too: the next line closes a parenthesis before opening one.
+_CONTINUATION = re.compile(rb"\r?\n(?=\(|[^()\r\n]*\))")
+# The W/S (winter/summer) flag; a Landis+Gyr E350 writes it in lower case.
+_TIMESTAMP = re.compile(rb"\d{12}[WSws]?")
+_TIMED_VALUE = re.compile(rb"\(\d{12}[WSws]?\)\(" + _NUMBER_TEXT + rb"\*[^()\r\n]+\)")
+# Fluvius meters of openHAB's tests write the unit without its '*': `(000123.456kWh)`.
+_NUMBER_AND_UNIT = re.compile(rb"(" + _NUMBER_TEXT + rb")([A-Za-z][A-Za-z0-9]*)")
 # NES/Echelon meters (Denmark) write the clock `20240111 09:35:00`.
 _SPELLED_TIMESTAMP = re.compile(rb"20(\d{6}) (\d\d):(\d\d):(\d\d)")
 _NUMBER = re.compile(_NUMBER_TEXT)
@@ -107,7 +113,7 @@ def parse_telegram(text: bytes, zone: tzinfo | None = None) -> Payload:
 def _parse_objects(body: bytes, values: dict[str, Reading]) -> _Plan | None:
     """Read every object line of `body` into `values`; the plan for this body's shape,
     None when the body is one that plans do not cover (continued lines)."""
-    if b"\n(" in body:
+    if _CONTINUATION.search(body):
         for raw_code, number, unit, parens in _OBJECT.findall(_CONTINUATION.sub(b"", body)):
             _add_object(values, _CODES.get(raw_code) or _code(raw_code), number, unit, parens)
         return None
@@ -183,8 +189,8 @@ type _Step = tuple[int, str, str]
 _PLAN_NUMBER = r"([-+]?+\d++(?:\.\d++)?+)"
 _PLAN_PARENS = r"((?:\([^()\r\n]*+\))++)"
 _PLAN_TEXT = r"\(([^()\r\n]*+)\)"
-_PLAN_TIME = r"\((\d{12}[WS])\)"
-_PLAN_CAPTURE_TIME = r"\(\d{12}[WS]?\)"
+_PLAN_TIME = r"\((\d{12}[WSws])\)"
+_PLAN_CAPTURE_TIME = r"\(\d{12}[WSws]?\)"
 _MAX_METERS = 16
 """Identification lines whose telegram shapes are remembered."""
 _MAX_SHAPES = 4
@@ -220,7 +226,7 @@ def _step(
         sent = parens[parens.index(b"*") + 1 : -1].decode("latin-1")
         closing = re.escape("*" + sent) + r"\)"
         return (_NORMALISED, code, sent), _PLAN_CAPTURE_TIME + r"\(" + _PLAN_NUMBER + closing
-    if _TIMESTAMP.fullmatch(parens[1:-1]) and parens[-2:-1] in (b"W", b"S"):
+    if _TIMESTAMP.fullmatch(parens[1:-1]) and parens[-2:-1] in b"WSws":
         return (_TIME, code, ""), _PLAN_TIME
     return (_OTHER, code, ""), _PLAN_PARENS
 
@@ -375,6 +381,11 @@ def _single(code: str, raw: bytes) -> Reading | None:
     if not star and (spelled := _SPELLED_TIMESTAMP.fullmatch(raw)):
         moment = _timestamp(spelled.expand(rb"\1\2\3\4"))
         return Reading(moment) if moment is not None else None
+    # After the times: `(230211111541W)` is a time, not a number of watts.
+    if not star and (split := _NUMBER_AND_UNIT.fullmatch(raw)):
+        unit_sent = split[2].decode("ascii")
+        if unit_normalisation(unit_sent) is not None:
+            return normalised(Decimal(split[1].decode("ascii")), unit_sent)
     if len(raw) == _COSEM_DATETIME_DIGITS and not raw.translate(None, _HEX_DIGITS):
         # A COSEM date-time written in hex (ESR meters' clock line).
         packed = bytes.fromhex(raw.decode("ascii"))
@@ -402,7 +413,7 @@ def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
 
 def _timestamp(raw: bytes) -> datetime | None:
     """`YYMMDDhhmmss` + W (winter, CET) / S (summer, CEST) -> aware datetime."""
-    flag = raw[12:13]
+    flag = raw[12:13].upper()
     zone = WINTER if flag == b"W" else SUMMER if flag == b"S" else LOCAL_ZONE
     try:
         return datetime(

@@ -116,12 +116,13 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
             *_phase_powers(3),
         ),
     ),
-    # Iskraemeco AM550 list named by its push setup 0-6:25.9.0 (Austrian operators):
-    # three header elements, A+ A- R+ R- [Wh, varh], P+ P- [W], two trailing elements.
+    # Iskraemeco AM550 list named by its push setup 0-6:25.9.0 (Austrian operators): the
+    # meter number (ASCII digits), time and date as short octet-strings, A+ A- R+ R- [Wh,
+    # varh], P+ P- [W], two trailing elements.
     PositionalLayout(
         "iskra_am550_push_25_9",
         "o***********",
-        (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, None, None),
+        (None, _METER_ID, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, None, None),
         head=bytes((0, 6, 25, 9, 0, 255)),
     ),
     # Siemens IM350 list of the same push setup (eww / E-Werk Wels, xeniter/
@@ -130,7 +131,7 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
     PositionalLayout(
         "siemens_im350_push_25_9",
         "o***iiiiii",
-        (None, None, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT),
+        (None, _METER_ID, None, None, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT),
         head=bytes((0, 6, 25, 9, 0, 255)),
     ),
     # Slovenian Iskraemeco AM550 instantaneous list (Elektro Ljubljana, amsreader #615,
