@@ -213,6 +213,17 @@ def test_corpus_unsolicited(entry: dict[str, Any]) -> None:
     assert classify(entry["line"]) == Message(expected[0], entry["line"], expected[1])
 
 
+def test_banner_needs_a_version() -> None:
+    """The version is the word after the prefix, at the line start as behind noise; the
+    ESP firmware's console header is no gateway banner (no reset, no version)."""
+    for line in ("OpenTherm Gateway 5.1 extra", "T8000OpenTherm Gateway 5.1 extra"):
+        banner = classify(line)
+        assert isinstance(banner, Message)
+        assert (banner.kind, banner.detail) == (MessageKind.BANNER, "5.1")
+    console = classify("OpenTherm Gateway -- OTGW-firmware")
+    assert isinstance(console, Invalid)
+
+
 @pytest.mark.parametrize("entry", CORPUS["malformed_lines"], ids=lambda e: e["line"])
 def test_corpus_malformed(entry: dict[str, Any]) -> None:
     lines = [classify(text) for text in split_lines(entry["line"].encode())]

@@ -530,7 +530,8 @@ def _reset_message(text: str) -> Message | None:
 
 def _banner(text: str, prefix: str, first: int) -> tuple[str, str] | None:
     """(banner, version) of the banner opening with `prefix` at index `first` or later,
-    not after `=`; None when there is none."""
+    not after `=`; the version is the word after the prefix and starts with a digit.
+    None when there is no such banner."""
     start = text.find(prefix)
     if start < first or (start > 0 and text[start - 1] == "="):
         return None
@@ -538,7 +539,11 @@ def _banner(text: str, prefix: str, first: int) -> tuple[str, str] | None:
     if not (message.isascii() and message.isprintable()):
         return None
     words = message.removeprefix(prefix).split()
-    return message, words[0] if words else ""
+    if not words or not words[0][0].isdigit():
+        # Not a version: the ESP firmware's console header `OpenTherm Gateway --
+        # OTGW-firmware` is no reset of the PIC.
+        return None
+    return message, words[0]
 
 
 def classify(line: str) -> Line:
@@ -560,8 +565,8 @@ def classify(line: str) -> Line:
         return Reply(match.group(1), value, error)
     if match := _ERROR_RE.fullmatch(text):
         return Message(MessageKind.LINE_ERROR, text, f"{int(match.group(1), 16):02X}")
-    if text.startswith(_BANNER_PREFIX):
-        return Message(MessageKind.BANNER, text, text.removeprefix(_BANNER_PREFIX).strip())
+    if found := _banner(text, _BANNER_PREFIX, first=0):
+        return Message(MessageKind.BANNER, *found)
     if fixed := _FIXED_MESSAGES.get(text):
         return Message(fixed[0], text, fixed[1])
     if "," in text and (summary := parse_summary(text)) is not None:
