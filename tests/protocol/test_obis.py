@@ -152,6 +152,7 @@ def test_scaling_is_exact_on_large_counters() -> None:
         ("1.5", "kvar", Reading(Decimal(1500), "var")),
         ("00000.107", "m3", Reading(Decimal("0.107"), "m³")),
         ("12", "furlongs", Reading(Decimal(12), "furlongs")),
+        ("240", "deg", Reading(Decimal(240), "°")),  # phase angles, as DLMS unit 8 gives them
     ],
 )
 def test_normalised(number: str, unit: str, expected: Reading) -> None:

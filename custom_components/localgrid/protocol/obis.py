@@ -319,6 +319,8 @@ UNIT_NORMALISATION: Mapping[str, tuple[str, int]] = {
     "MJ": ("GJ", -3),
     "J": ("GJ", -9),
     "s": ("s", 0),
+    "°": ("°", 0),
+    "deg": ("°", 0),  # Logarex LK13BE D0 text: phase angles `1-0:81.7.1(240*deg)`
 }
 
 # (DLMS unit enum, scaler) -> (normalised unit, total power of ten), computed once.
