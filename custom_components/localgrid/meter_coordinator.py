@@ -15,13 +15,15 @@ import time
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.sensor import SensorExtraStoredData
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.restore_state import async_get as async_get_restore_data
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 import serialx
@@ -48,7 +50,7 @@ from .meter_device import meter_firmware, meter_manufacturer, meter_model
 from .meter_guard import TotalGuard
 from .protocol.decoder import MeterDecoder
 from .protocol.model import DecodeFailure, FailureKind, Telegram
-from .protocol.obis import lookup
+from .protocol.obis import QUANTITIES_BY_KEY, lookup
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -134,10 +136,35 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
                 translation_key="cannot_connect",
                 translation_placeholders={"port": self.port},
             ) from err
+        self.restore_totals()
         self._run(stream)
         self.config_entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
+
+    def restore_totals(self) -> None:
+        """Start the plausibility check from the totals shown before Home Assistant
+        restarted, so that a doubtful first telegram cannot move them backwards."""
+        stored = async_get_restore_data(self.hass).last_states
+        prefix = f"{self.config_entry.unique_id}_"
+        now, wall_clock = time.monotonic(), dt_util.utcnow()
+        registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+            quantity = QUANTITIES_BY_KEY.get(entity.unique_id.removeprefix(prefix))
+            last = stored.get(entity.entity_id)
+            if quantity is None or not quantity.cumulative or last is None:
+                continue
+            extra = last.extra_data.as_dict() if last.extra_data else {}
+            data = SensorExtraStoredData.from_dict(extra)
+            if (
+                data is None
+                or not isinstance(data.native_value, Decimal)
+                or data.native_unit_of_measurement != quantity.unit
+                or not TotalGuard.is_total(quantity.unit)
+            ):
+                continue
+            age = max((wall_clock - last.state.last_updated).total_seconds(), 0.0)
+            self._guard.seed(quantity.key, data.native_value, now - age)
 
     async def _async_on_hass_stop(self, _event: Event) -> None:
         await self.async_stop()

@@ -25,6 +25,10 @@ class TotalGuard:
         """Whether readings in this unit are running totals."""
         return unit in MAX_RATE_PER_HOUR
 
+    def seed(self, key: str, value: Decimal, when: float) -> None:
+        """Start from a total shown before a restart (`when`: on the clock of `accept`)."""
+        self._last[key] = (value, when)
+
     def last(self, key: str) -> Decimal:
         """The last accepted total of `key` (there is one once a value was rejected)."""
         return self._last[key][0]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -203,7 +204,7 @@ async def async_setup_meter_sensors(
         ]
         if new:
             added.update(new)
-            async_add_entities(MeterReadingSensor(coordinator, READING_SENSORS[key]) for key in new)
+            async_add_entities(_reading_sensor(coordinator, READING_SENSORS[key]) for key in new)
 
     add_new_readings()
     entry.async_on_unload(coordinator.async_add_listener(add_new_readings))
@@ -226,6 +227,19 @@ class MeterReadingSensor(MeterEntity, SensorEntity):
     def available(self) -> bool:
         """Unavailable when the meter went quiet or stopped sending this quantity."""
         return super().available and self.entity_description.key in self.coordinator.data.values
+
+
+class MeterTotalSensor(MeterReadingSensor, RestoreSensor):
+    """A running total: its last value is kept over a restart, where the coordinator's
+    plausibility check starts from it (see MeterCoordinator.restore_totals)."""
+
+
+def _reading_sensor(
+    coordinator: MeterCoordinator, description: SensorEntityDescription
+) -> MeterReadingSensor:
+    if description.state_class is SensorStateClass.TOTAL_INCREASING:
+        return MeterTotalSensor(coordinator, description)
+    return MeterReadingSensor(coordinator, description)
 
 
 class MeterStatisticSensor(MeterEntity, SensorEntity):

@@ -7,11 +7,21 @@ import dataclasses
 from decimal import Decimal
 import logging
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorExtraStoredData,
+    SensorStateClass,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+    restore_state,
+)
+from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.localgrid import meter_connection, meter_coordinator
@@ -283,6 +293,34 @@ async def test_totals_never_go_backwards_or_jump(
     assert coordinator.device_info["sw_version"] == "V9.1"
     assert set(coordinator.latest.values) == set(coordinator.data.values)
     await coordinator.async_stop()
+
+
+async def test_totals_start_from_their_value_before_a_restart(
+    hass: HomeAssistant, meter_tcp: MeterFactory
+) -> None:
+    """After a restart a first telegram below the total shown before cannot move it back."""
+    _, endpoint = await meter_tcp("mbus")
+    entry = meter_entry(endpoint.url)
+    coordinator = await setup_meter(hass, entry)
+    energy = entity_id(hass, "energy_import")
+    restore = restore_state.async_get(hass)
+    assert energy in restore.entities  # stored when Home Assistant stops
+    assert entity_id(hass, "power_import") not in restore.entities  # not a total
+    total = coordinator.latest.values["energy_import"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+    before = total + 50  # as if the meter had been read higher before the restart
+    extra = SensorExtraStoredData(before, "kWh")
+    restore.last_states[energy] = restore_state.StoredState(
+        State(energy, str(before)), extra, dt_util.utcnow()
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data
+    await wait_for(lambda: coordinator.data is not None)
+    await hass.async_block_till_done()
+    assert coordinator._guard.rejections >= 1
+    assert Decimal(hass.states.get(energy).state) == before
+    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_a_number_in_another_unit_than_its_sensor_is_left_out(

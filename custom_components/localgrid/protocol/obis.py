@@ -160,6 +160,7 @@ def parse_code(code: str) -> tuple[int, int, int, int, int] | None:
     return a, b, c, d, e
 
 
+QUANTITIES_BY_KEY: Mapping[str, Quantity] = {quantity.key: quantity for quantity in QUANTITIES}
 _BY_ACDE: dict[tuple[int, int, int, int], Quantity] = {}
 for _quantity in QUANTITIES:
     _groups = parse_code(_quantity.code)
