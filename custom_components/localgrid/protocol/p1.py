@@ -36,15 +36,13 @@ class P1Frame:
     """None when the telegram carries no CRC or it was not checked (lenient)."""
 
 
-def read_telegram(
-    buf: bytes | bytearray, start: int, lenient: bool = False, final: bool = False
-) -> P1Frame | None:
+def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> P1Frame | None:
     """The telegram starting at `start` (a '/'), None if more bytes are needed.
 
     `lenient` skips the CRC (crc_ok None): decrypted Smarty telegrams are known to carry
     a wrong one, and their GCM tag or the line parser vouches for them instead.
-    `final`: no more bytes will come, so a `!` that ends the input closes a telegram
-    without CRC (DSMR 2.2/3.0 saved to a file without its last line end).
+    A `!` that ends the input stays incomplete even at its end: DSMR 2.2/3.0 telegrams
+    have no CRC, but one of a later version that lost its CRC looks the same.
     """
     limit = min(len(buf), start + MAX_TELEGRAM)
     bang = buf.find(b"!", start, limit)
@@ -60,7 +58,7 @@ def read_telegram(
     after = bang + 1
     tail = buf[after : after + _CRC_DIGITS]
     crc_ok: bool | None = None
-    if (tail[:1] and tail[0] in _LINE_END) or (final and not tail):
+    if tail[:1] and tail[0] in _LINE_END:
         end = after
     elif len(tail) < _CRC_DIGITS:
         if all(char in _HEX_DIGITS for char in tail):
