@@ -136,13 +136,13 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
                 translation_key="cannot_connect",
                 translation_placeholders={"port": self.port},
             ) from err
-        self.restore_totals()
+        self._restore_totals()
         self._run(stream)
         self.config_entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
 
-    def restore_totals(self) -> None:
+    def _restore_totals(self) -> None:
         """Start the plausibility check from the totals shown before Home Assistant
         restarted, so that a doubtful first telegram cannot move them backwards."""
         stored = async_get_restore_data(self.hass).last_states

@@ -231,7 +231,7 @@ class MeterReadingSensor(MeterEntity, SensorEntity):
 
 class MeterTotalSensor(MeterReadingSensor, RestoreSensor):
     """A running total: its last value is kept over a restart, where the coordinator's
-    plausibility check starts from it (see MeterCoordinator.restore_totals)."""
+    plausibility check starts from it (MeterCoordinator._restore_totals)."""
 
 
 def _reading_sensor(
