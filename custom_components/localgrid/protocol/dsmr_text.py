@@ -104,7 +104,9 @@ def parse_telegram(text: bytes, zone: tzinfo | None = None) -> Payload:
     if not values:
         raise TelegramError("no OBIS object lines in the telegram")
     if zone is not None and zone is not LOCAL_ZONE:
-        values = {code: _in_zone(reading, zone) for code, reading in values.items()}
+        for code, reading in values.items():  # only times move; the dict is this call's own
+            if type(reading.value) is datetime:
+                values[code] = _in_zone(reading, zone)
     clock = values.get(CLOCK)
     timestamp = clock.value if clock is not None and isinstance(clock.value, datetime) else None
     return Payload(values, timestamp, _meter_id(values), header)
@@ -113,8 +115,9 @@ def parse_telegram(text: bytes, zone: tzinfo | None = None) -> Payload:
 def _parse_objects(body: bytes, values: dict[str, Reading]) -> _Plan | None:
     """Read every object line of `body` into `values`; the plan for this body's shape,
     None when the body is one that plans do not cover (continued lines)."""
-    if _CONTINUATION.search(body):
-        for raw_code, number, unit, parens in _OBJECT.findall(_CONTINUATION.sub(b"", body)):
+    joined, continued = _CONTINUATION.subn(b"", body)
+    if continued:
+        for raw_code, number, unit, parens in _OBJECT.findall(joined):
             _add_object(values, _CODES.get(raw_code) or _code(raw_code), number, unit, parens)
         return None
     pattern: list[str] = []
