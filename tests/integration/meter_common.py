@@ -45,8 +45,10 @@ def meter_entry(
 
 
 async def setup_meter(hass: HomeAssistant, entry: MockConfigEntry) -> MeterCoordinator:
-    """Set the entry up and wait until the first telegram has been published."""
-    entry.add_to_hass(hass)
+    """Set the entry up (again, after an unload) and wait until the first telegram has
+    been published."""
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     coordinator: MeterCoordinator = entry.runtime_data
     await wait_for(lambda: coordinator.data is not None)

@@ -314,10 +314,7 @@ async def test_totals_start_from_their_value_before_a_restart(
     restore.last_states[energy] = restore_state.StoredState(
         State(energy, str(before)), extra, dt_util.utcnow()
     )
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    coordinator = entry.runtime_data
-    await wait_for(lambda: coordinator.data is not None)
-    await hass.async_block_till_done()
+    coordinator = await setup_meter(hass, entry)
     assert coordinator._guard.rejections >= 1
     assert Decimal(hass.states.get(energy).state) == before
     await hass.config_entries.async_unload(entry.entry_id)
