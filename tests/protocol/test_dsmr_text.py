@@ -273,6 +273,15 @@ def test_german_d0_meters_name_themselves(lines: tuple[str, ...], meter_id: str)
     assert payload.values["1-0:1.8.0"] == Reading(Decimal("52185.7825309"), "kWh")
 
 
+def test_hex_operating_time_stays_as_sent() -> None:
+    """eBZ DD3: `0-0:96.8.0*255(00104443)` counts seconds in hex (1,066,051 s); read as
+    a decimal number it would be wrong, so it stays the text the meter sent."""
+    for _ in range(2):  # line parser, then the plan
+        payload = parse_telegram(_telegram("0-0:96.8.0*255(00104443)", "1-0:1.8.0(1.5*kWh)"))
+        assert payload.values["0-0:96.8.0"] == Reading("00104443")
+        assert payload.values["1-0:1.8.0"] == Reading(Decimal("1.5"), "kWh")
+
+
 @pytest.mark.parametrize("entries", [0, 1, 2])
 def test_power_failure_log_count_is_not_the_logged_code(entries: int) -> None:
     """`1-0:99.97.0(n)(0-0:96.7.19)(time)(duration)...`: the count is the log's value; the

@@ -312,8 +312,9 @@ def _unit(raw: bytes) -> tuple[str, int, str]:
     return found
 
 
-# versions, tariff and plain serial numbers: "0002" stays "0002" (EasyMeter 0.0.0)
-_PLAIN_TEXT = ("0.2.8", "96.1.4", "96.14.0", "0.0.0")
+# versions, tariff and plain serial numbers: "0002" stays "0002" (EasyMeter 0.0.0);
+# the time of operation, which German D0 meters (eBZ, EasyMeter) count in hex seconds
+_PLAIN_TEXT = ("0.2.8", "96.1.4", "96.14.0", "0.0.0", "96.8.0")
 _HEX_TEXT = ("96.1.", "42.0.", "96.13.")  # ids and messages: hex-encoded ASCII
 _PLAIN, _HEX, _CLOCK = 1, 2, 3
 """Text kinds; _CLOCK: the clock, whose `YYMMDDhhmmss` without its W/S flag (Belgian
