@@ -1,0 +1,175 @@
+"""Every real APDU through every transport: M-Bus, HDLC (any address form, segmented or
+in general-block-transfer blocks) and bare on P1, plain or ciphered with each security
+byte. A meter of a known layout behind another operator's framing or security must
+decode as the same APDU does on its own."""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import product
+from typing import Any
+from unittest import mock
+
+from hypothesis import given, strategies as st
+import pytest
+
+from custom_components.localgrid.protocol import cosem
+from custom_components.localgrid.protocol.decoder import MeterDecoder
+from custom_components.localgrid.protocol.model import Payload, Telegram
+
+from .frames import LLC, cipher, gbt_blocks, hdlc_frame, hdlc_frames, mbus_frames
+from .test_decoder_corpus import DECODABLE_IDS
+from .test_decoder_properties import _EXTRA_SAMPLES, BOUNDED, fixture, split
+
+KEY = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
+AUTH_KEY = bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")
+# For APDUs that arrived without a title: a FLAG (three letters, which a bare APDU on P1
+# must open with) that names no maker, since the maker decides the units of registers
+# sent without them.
+ANONYMOUS_TITLE = b"ZZZ\x00\x00\x00\x00\x01"
+# Destination and source addresses seen on meters (1-, 2- and 4-byte forms).
+ADDRESSES = [
+    (b"\x41", b"\x08\x83"),
+    (b"\xcf", b"\x02\x23"),
+    (b"\xce", b"\xff\x03"),
+    (b"\x01", b"\x02\x01"),
+    (b"\xcf", b"\x00\x02\x00\x23"),
+]
+MBUS_SEGMENTS = 16  # the CI field numbers segments in 4 bits
+MAX_MBUS_DATA = 245
+
+
+@cache
+def _apdu(sample_id: str) -> tuple[bytes, bytes | None] | None:
+    """The plaintext DATA-NOTIFICATION the sample's transport delivers and its system
+    title; None for P1 text and for samples that are not one decodable telegram."""
+    raw, decoder = fixture(sample_id)
+    delivered: list[tuple[bytes, bytes | None]] = []
+    decode_apdu = cosem.decode_apdu
+
+    def spy(apdu: bytes, **options: object) -> Payload:
+        delivered.append((bytes(apdu), options.get("system_title")))  # type: ignore[arg-type]
+        return decode_apdu(apdu, **options)  # type: ignore[arg-type]
+
+    with mock.patch.object(cosem, "decode_apdu", spy):
+        results = decoder.feed(raw) + decoder.flush()
+    telegrams = [result for result in results if isinstance(result, Telegram)]
+    if len(telegrams) != 1 or len(delivered) != 1 or delivered[0][0][:1] != b"\x0f":
+        return None
+    return delivered[0]
+
+
+def _reference(sample_id: str) -> Payload:
+    raw, decoder = fixture(sample_id)
+    (telegram,) = [r for r in decoder.feed(raw) + decoder.flush() if isinstance(r, Telegram)]
+    return telegram.payload
+
+
+APDU_IDS = [i for i in (*DECODABLE_IDS, *_EXTRA_SAMPLES) if _apdu(i) is not None]
+
+
+def test_many_apdus_of_varied_layouts() -> None:
+    assert len(APDU_IDS) >= 60
+    sizes = [len(apdu) for apdu, _ in filter(None, map(_apdu, APDU_IDS))]
+    # Every BER length form of the ciphered content (5 to 17 bytes longer than the APDU).
+    assert min(sizes) < 0x60
+    assert any(0x80 <= size < 0xE0 for size in sizes)
+    assert max(sizes) > 0x100
+
+
+def _secured(apdu: bytes, title: bytes | None, control: int | None) -> tuple[bytes, bytes]:
+    """The APDU as sent (ciphered unless `control` is None) and the system title it
+    carries (the sample's own, which may name the maker)."""
+    if control is None:
+        return apdu, b""
+    title = title or ANONYMOUS_TITLE
+    auth_key = AUTH_KEY if control & 0x10 else b""
+    return cipher(apdu, KEY, control=control, auth_key=auth_key, title=title), title
+
+
+CONTROLS = [None, 0x20, 0x21, 0x30, 0x31, 0x10]
+"""Security bytes: plain, encrypted (suites 0 and 1), encrypted and authenticated,
+authenticated only."""
+TRANSPORTS = ["mbus", "hdlc", "gbt", "bare"]
+
+
+def _wire(
+    apdu: bytes,
+    title: bytes | None,
+    control: int | None,
+    transport: str,
+    *,
+    size: int,
+    hdlc_options: dict[str, Any],
+) -> tuple[bytes, bytes]:
+    """Bytes on the wire and the system title they carry; `size`: the data of one
+    M-Bus frame (raised to what 16 frames need), HDLC segment or block."""
+    sent, used_title = _secured(apdu, title, control)
+    if transport == "bare" and control is not None:
+        return sent, used_title
+    if transport in ("mbus", "bare"):  # a plaintext APDU has no length: never sent bare
+        size = min(max(size, -(-len(sent) // MBUS_SEGMENTS)), MAX_MBUS_DATA)
+        return mbus_frames(sent, size), used_title
+    if transport == "hdlc":
+        return hdlc_frames(sent, size, **hdlc_options), used_title
+    blocks = gbt_blocks(sent, size)
+    return b"".join(hdlc_frame(LLC + block, **hdlc_options) for block in blocks), used_title
+
+
+def _check(sample_id: str, chunks: list[bytes], control: int | None, used_title: bytes) -> None:
+    """The chunks decode to one telegram: the APDU's readings, as the title reads them."""
+    found = _apdu(sample_id)
+    assert found is not None
+    apdu, title = found
+    decoder = MeterDecoder(KEY, AUTH_KEY if control is not None and control & 0x10 else None)
+    results = [result for chunk in chunks for result in decoder.feed(chunk)] + decoder.flush()
+    assert len(results) == 1, results
+    (telegram,) = results
+    assert isinstance(telegram, Telegram), telegram
+    assert telegram.payload == cosem.decode_apdu(apdu, system_title=used_title or None)
+    if (used_title or None) == title:  # the maker as the meter named it: its own readings
+        assert telegram.payload == _reference(sample_id)
+    if control is None:
+        assert telegram.system_title is None
+        assert telegram.authenticated is None
+    else:
+        assert telegram.system_title == used_title
+        assert telegram.frame_counter == 1234
+        assert telegram.authenticated is bool(control & 0x10)
+
+
+@pytest.mark.parametrize("sample_id", APDU_IDS)
+def test_every_transport_and_security_byte(sample_id: str) -> None:
+    found = _apdu(sample_id)
+    assert found is not None
+    apdu, title = found
+    for number, (control, transport) in enumerate(product(CONTROLS, TRANSPORTS)):
+        dest, src = ADDRESSES[number % len(ADDRESSES)]
+        options = {"dest": dest, "src": src, "control": 0x13}
+        wire, used_title = _wire(apdu, title, control, transport, size=100, hdlc_options=options)
+        _check(sample_id, [wire], control, used_title)
+
+
+@BOUNDED
+@given(
+    st.sampled_from(APDU_IDS),
+    st.sampled_from(CONTROLS),
+    st.sampled_from(TRANSPORTS),
+    st.tuples(
+        st.integers(16, 250), st.sampled_from(ADDRESSES), st.sampled_from([0x13, 0x03, 0x10])
+    ),
+    st.lists(st.integers(0, 2000), max_size=6),
+)
+def test_any_sizes_addresses_and_chunks(
+    sample_id: str,
+    control: int | None,
+    transport: str,
+    framing: tuple[int, tuple[bytes, bytes], int],
+    cuts: list[int],
+) -> None:
+    found = _apdu(sample_id)
+    assert found is not None
+    size, (dest, src), control_field = framing
+    options = {"dest": dest, "src": src, "control": control_field}
+    wire, used_title = _wire(*found, control, transport, size=size, hdlc_options=options)
+    _check(sample_id, split(wire, cuts), control, used_title)
