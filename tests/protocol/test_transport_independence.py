@@ -17,6 +17,7 @@ from custom_components.localgrid.protocol import cosem
 from custom_components.localgrid.protocol.decoder import MeterDecoder
 from custom_components.localgrid.protocol.model import Payload, Telegram
 
+from .corpus import sample
 from .frames import LLC, cipher, gbt_blocks, hdlc_frame, hdlc_frames, mbus_frames
 from .test_decoder_corpus import DECODABLE_IDS
 from .test_decoder_properties import _EXTRA_SAMPLES, BOUNDED, fixture, split
@@ -173,3 +174,43 @@ def test_any_sizes_addresses_and_chunks(
     options = {"dest": dest, "src": src, "control": control_field}
     wire, used_title = _wire(*found, control, transport, size=size, hdlc_options=options)
     _check(sample_id, split(wire, cuts), control, used_title)
+
+
+# ---- P1 text -------------------------------------------------------------------------
+
+SMARTY_TITLE = b"SAG\x67\x70\x00\x00\x01"
+P1_IDS = [
+    i
+    for i in (*DECODABLE_IDS, *_EXTRA_SAMPLES)
+    if (_EXTRA_SAMPLES.get(i) or sample(i))["framing"] == "dsmr-text"
+]
+
+
+def _text(sample_id: str) -> bytes:
+    """The telegram from '/' through its CRC line's line end."""
+    raw, _ = fixture(sample_id)
+    return raw[raw.index(b"/") :]
+
+
+def test_many_p1_texts() -> None:
+    assert len(P1_IDS) >= 50
+
+
+@pytest.mark.parametrize("sample_id", P1_IDS)
+def test_p1_text_encrypted_as_on_a_smarty_meter(sample_id: str) -> None:
+    """Luxembourg sends the whole telegram as one ciphered APDU on P1, with 0x30."""
+    sent = cipher(_text(sample_id), KEY, control=0x30, auth_key=AUTH_KEY, title=SMARTY_TITLE)
+    (telegram,) = MeterDecoder(KEY, AUTH_KEY).feed(sent)
+    assert isinstance(telegram, Telegram), telegram
+    assert telegram.payload == _reference(sample_id)
+    assert telegram.authenticated is True
+
+
+@pytest.mark.parametrize("sample_id", P1_IDS)
+def test_p1_text_with_its_line_ends_rewritten_to_lf(sample_id: str) -> None:
+    """A bridge or a copy that turned CRLF into LF: the CRC still tells the telegram."""
+    text = _text(sample_id).replace(b"\r\n", b"\n")
+    results = MeterDecoder().feed(b"\n" + text + b"\n")
+    assert [result.payload for result in results if isinstance(result, Telegram)] == [
+        _reference(sample_id)
+    ]
