@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import pytest
@@ -206,6 +207,52 @@ def test_hdlc_crlf_frame_that_fails_its_checks_is_still_rejected() -> None:
     frame = hdlc.read_frame(good, 0)
     assert frame is not None
     assert frame.info == LLC + b"\r\n" + APDU[:30]
+
+
+_NO_LF = LLC + APDU[:40].replace(b"\n", b"\0")
+
+
+def _first_frame(wanted: Callable[[bytes], bool], frames: Iterable[bytes]) -> bytes:
+    return next(frame for frame in frames if wanted(frame))
+
+
+@pytest.mark.parametrize(
+    ("where", "sent"),
+    [
+        # the HCS: the header as received fails its check before the frame is whole
+        (
+            "hcs",
+            _first_frame(
+                lambda frame: 0x0A in frame[6:8] and frame.count(b"\n") == 1,
+                (hdlc_frame(_NO_LF, dest=bytes((a,)), src=b"\x03") for a in range(1, 255, 2)),
+            ),
+        ),
+        # the length byte (a frame of 0x10A bytes): the length as received is wrong
+        ("length", hdlc_frame(LLC + APDU[:253].replace(b"\n", b"\0"))),
+        # the FCS' last byte: its LF sits where the closing flag was expected
+        (
+            "fcs",
+            _first_frame(
+                lambda frame: frame[-2] == 0x0A and frame.count(b"\n") == 1,
+                (hdlc_frame(_NO_LF + bytes((n,))) for n in range(11, 256)),
+            ),
+        ),
+    ],
+)
+def test_hdlc_crlf_in_header_or_trailer(where: str, sent: bytes) -> None:
+    """A bridge's CR before the one 0x0A of a frame: in its HCS, its length byte or the
+    last byte of its FCS (found by tests/protocol/test_transport_independence.py)."""
+    assert sent.count(b"\n") == 1, where
+    received = _lf_as_crlf(sent)
+    frame, as_sent = hdlc.read_frame(received, 0), hdlc.read_frame(sent, 0)
+    assert frame is not None
+    assert as_sent is not None
+    assert (frame.end, frame.info) == (len(received) - 1, as_sent.info)
+    # Arriving byte by byte: waited for, never dropped as noise.
+    decoder = MeterDecoder()
+    results = [r for i in range(len(received)) for r in decoder.feed(received[i : i + 1])]
+    assert decoder.stats.bytes_discarded == 0
+    assert [r.message for r in results] == ["APDU type 0x00 is not a push"]  # type: ignore[union-attr]
 
 
 def test_hdlc_segments_with_line_feeds_written_as_crlf_join() -> None:

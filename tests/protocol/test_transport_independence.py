@@ -91,7 +91,8 @@ def _secured(apdu: bytes, title: bytes | None, control: int | None) -> tuple[byt
 CONTROLS = [None, 0x20, 0x21, 0x30, 0x31, 0x10]
 """Security bytes: plain, encrypted (suites 0 and 1), encrypted and authenticated,
 authenticated only."""
-TRANSPORTS = ["mbus", "hdlc", "gbt", "bare"]
+TRANSPORTS = ["mbus", "hdlc", "hdlc_crlf", "gbt", "bare"]
+"""hdlc_crlf: through a HAN bridge that writes every line feed (0x0A) as CR LF."""
 
 
 def _wire(
@@ -113,6 +114,8 @@ def _wire(
         return mbus_frames(sent, size), used_title
     if transport == "hdlc":
         return hdlc_frames(sent, size, **hdlc_options), used_title
+    if transport == "hdlc_crlf":
+        return hdlc_frames(sent, size, **hdlc_options).replace(b"\n", b"\r\n"), used_title
     blocks = gbt_blocks(sent, size)
     return b"".join(hdlc_frame(LLC + block, **hdlc_options) for block in blocks), used_title
 

@@ -63,12 +63,20 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         # The HCS already tells a false start in noise from a frame still arriving, so
         # noise never holds up the stream while up to 2 kB are awaited.
         if has_info and crc16_x25(buf[body:header_end]) != hcs:
-            raise NotAFrame("HDLC header check failed")
+            crlf = _crlf_header(buf, body)
+            if crlf is False:
+                raise NotAFrame("HDLC header check failed")
+            if crlf:  # its length as received may be wrong too (0x0A as CR LF)
+                return _translated_frame(buf, start)
         return None
     if buf[close] != FLAG:
-        # Only a header that passes its check is worth looking for inserted CRs.
-        if b"\r\n" in buf[body:close] and (not has_info or crc16_x25(buf[body:header_end]) == hcs):
-            return _translated_frame(buf, start, length)
+        # Only a header that passes its check, as received or without its CRs, is worth
+        # looking for inserted CRs.
+        header_ok = not has_info or crc16_x25(buf[body:header_end]) == hcs
+        if (header_ok and b"\r\n" in buf[body : close + 1]) or (
+            has_info and _crlf_header(buf, body) is not False
+        ):
+            return _translated_frame(buf, start)
         raise NotAFrame("HDLC frame has no closing flag where its length says")
     # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
     reflected = buf[body:fcs_at].translate(BIT_REVERSED)
@@ -76,7 +84,7 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     if x25_value(crc_hqx(reflected, 0xFFFF)) != buf[fcs_at] | buf[fcs_at + 1] << 8:
         if b"\r\n" in buf[body:close]:
             try:
-                translated = _translated_frame(buf, start, length)
+                translated = _translated_frame(buf, start)
             except ValueError:
                 translated = None  # not that: the frame as received failed its check
             if translated is not None:
@@ -89,19 +97,24 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info)
 
 
-def _translated_frame(buf: bytes | bytearray, start: int, length: int) -> HdlcFrame | None:
+def _translated_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     """The frame at `start` as sent, when a bridge wrote every 0x0A as 0x0D 0x0A.
 
     Some HAN-port bridges pass the meter's bytes through a text-mode stream that turns
     each line feed into CR LF: the frame then runs past its length by one byte per 0x0A
-    and fails its checks. With the CRs before LFs removed, its length, HCS and FCS tell
-    whether that is what happened. None when more bytes are needed.
+    (which may be its length byte, an address or its HCS) and fails its checks. With the
+    CRs before LFs removed, its length, HCS and FCS tell whether that is what happened.
+    None when more bytes are needed.
     """
     body = start + 1
+    if len(buf) < body + 3:
+        return None
+    sent_format = bytes(buf[body : body + 3]).replace(b"\r\n", b"\n")
+    length = (sent_format[0] & 0x07) << 8 | sent_format[1]
     close = body + length
     end = close
-    while True:  # each CR LF in the frame moves its closing flag by one byte
-        moved = close + buf.count(b"\r\n", body, end)
+    while True:  # each CR before the flag moves it by one byte (its LF may be the last byte)
+        moved = close + buf.count(b"\r\n", body, end + 1)
         if moved == end:
             break
         end = moved
@@ -122,6 +135,28 @@ def _translated_frame(buf: bytes | bytearray, start: int, length: int) -> HdlcFr
         raise NotAFrame("HDLC frame fails its checks, with or without its CRs")
     info = sent[header_end + 2 : -2] if has_info else b""
     return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info)
+
+
+_HEADER_MAX = 2 + 2 * _MAX_ADDRESS + 1 + 2  # format, addresses, control, HCS
+
+
+def _crlf_header(buf: bytes | bytearray, body: int) -> bool | None:
+    """Whether the header at `body`, with each CR before an LF removed, passes its HCS
+    (a bridge that writes 0x0A as CR LF, see `_translated_frame`); None until enough of
+    it has arrived to tell."""
+    window = 2 * _HEADER_MAX
+    received = bytes(buf[body : body + window])
+    if b"\r\n" not in received:  # no CR inserted into the header, unless its LF is next
+        return None if received.endswith(b"\r") and len(received) < window else False
+    sent = received.replace(b"\r\n", b"\n")
+    length = (sent[0] & 0x07) << 8 | sent[1]
+    try:
+        header_end = _header_end(sent, 2, length - 2)
+    except NotAFrame:
+        return False
+    if header_end is None or header_end + 2 > len(sent):
+        return None if len(received) < window else False
+    return crc16_x25(sent[:header_end]) == sent[header_end] | sent[header_end + 1] << 8
 
 
 def _header_end(buf: bytes | bytearray, pos: int, limit: int) -> int | None:
