@@ -91,8 +91,9 @@ def _secured(apdu: bytes, title: bytes | None, control: int | None) -> tuple[byt
 CONTROLS = [None, 0x20, 0x21, 0x30, 0x31, 0x10]
 """Security bytes: plain, encrypted (suites 0 and 1), encrypted and authenticated,
 authenticated only."""
-TRANSPORTS = ["mbus", "hdlc", "hdlc_crlf", "gbt", "bare"]
-"""hdlc_crlf: through a HAN bridge that writes every line feed (0x0A) as CR LF."""
+TRANSPORTS = ["mbus", "hdlc", "hdlc_shared_flags", "hdlc_crlf", "gbt", "bare"]
+"""hdlc_shared_flags: one flag closes a frame and opens the next; hdlc_crlf: through a
+HAN bridge that writes every line feed (0x0A) as CR LF."""
 
 
 def _wire(
@@ -114,10 +115,22 @@ def _wire(
         return mbus_frames(sent, size), used_title
     if transport == "hdlc":
         return hdlc_frames(sent, size, **hdlc_options), used_title
+    if transport == "hdlc_shared_flags":
+        return _share_flags(hdlc_frames(sent, size, **hdlc_options)), used_title
     if transport == "hdlc_crlf":
         return hdlc_frames(sent, size, **hdlc_options).replace(b"\n", b"\r\n"), used_title
     blocks = gbt_blocks(sent, size)
     return b"".join(hdlc_frame(LLC + block, **hdlc_options) for block in blocks), used_title
+
+
+def _share_flags(frames: bytes) -> bytes:
+    """Back-to-back frames with one flag between each two (their lengths find them)."""
+    shared, pos = b"\x7e", 0
+    while pos < len(frames):
+        end = pos + 1 + ((frames[pos + 1] & 0x07) << 8 | frames[pos + 2])  # closing flag
+        shared += frames[pos + 1 : end + 1]
+        pos = end + 1
+    return shared
 
 
 def _check(sample_id: str, chunks: list[bytes], control: int | None, used_title: bytes) -> None:
