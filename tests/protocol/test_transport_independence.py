@@ -5,6 +5,7 @@ decode as the same APDU does on its own."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from itertools import product
 from typing import Any
@@ -230,3 +231,39 @@ def test_p1_text_with_its_line_ends_rewritten_to_lf(sample_id: str) -> None:
     assert [result.payload for result in results if isinstance(result, Telegram)] == [
         _reference(sample_id)
     ]
+
+
+# ---- the notification header ---------------------------------------------------------
+
+_CLOCK_FIELD = bytes.fromhex("07EA0B1D0712000000FFC400")  # 2026-11-29 18:00, UTC+1, no DST
+_CLOCK_TIME = datetime(2026, 11, 29, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def _header_and_body(apdu: bytes) -> tuple[bytes | None, bytes]:
+    """The date-time a DATA-NOTIFICATION carries (None: absent) and its body."""
+    if apdu[5] == 0x0C:
+        return apdu[6:18], apdu[18:]
+    if apdu[5:7] == b"\x09\x0c":
+        return apdu[7:19], apdu[19:]
+    if apdu[5:7] == b"\x09\x00":
+        return None, apdu[7:]
+    return None, apdu[6:]
+
+
+@pytest.mark.parametrize("sample_id", APDU_IDS)
+def test_any_notification_header(sample_id: str) -> None:
+    """Meters of one layout differ in the header: the invoke id, and a date-time absent
+    (00), plain (0C) or as an octet string (09 0C). The readings stay the same."""
+    found = _apdu(sample_id)
+    assert found is not None
+    apdu, title = found
+    reference = cosem.decode_apdu(apdu, system_title=title)
+    clock, body = _header_and_body(apdu)
+    expected_time = reference.timestamp if clock else _CLOCK_TIME
+    clock = clock or _CLOCK_FIELD
+    for invoke_id in (b"\x00\x00\x00\x01", b"\xc0\x00\x12\x34"):
+        for date_time in (b"\x00", b"\x0c" + clock, b"\x09\x0c" + clock):
+            payload = cosem.decode_apdu(b"\x0f" + invoke_id + date_time + body, system_title=title)
+            assert payload.values == reference.values
+            if date_time != b"\x00":
+                assert payload.timestamp == expected_time
