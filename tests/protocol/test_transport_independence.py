@@ -1,7 +1,9 @@
 """Every real APDU through every transport: M-Bus, HDLC (any address form, segmented or
-in general-block-transfer blocks) and bare on P1, plain or ciphered with each security
-byte. A meter of a known layout behind another operator's framing or security must
-decode as the same APDU does on its own."""
+in general-block-transfer blocks, through a CR LF bridge) and bare on P1, plain or
+ciphered with each security byte, and under each form of notification header; every
+P1 text encrypted as a Smarty meter sends it and with LF line ends. A meter of a known
+layout behind another operator's framing or security must decode as the same telegram
+does as published."""
 
 from __future__ import annotations
 
