@@ -362,6 +362,22 @@ def test_p1_telegram_with_its_line_ends_rewritten_to_lf() -> None:
     assert [t.payload.values["1-0:1.8.1"] for t in telegrams] == [Reading(Decimal(1), "kWh")] * 2
 
 
+def test_p1_telegram_through_a_bridge_that_writes_lf_as_crlf() -> None:
+    """A bridge in text mode turns each CR LF into CR CR LF; the CRC verifies over the
+    telegram as sent, and a telegram without CRC (DSMR 2.2) is read the same way."""
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n1-0:1.7.0(00.244*kW)\r\n")
+    bridged = data.replace(b"\n", b"\r\n")
+    frame = p1.read_telegram(bridged + bridged, 0)
+    assert frame is not None
+    assert (frame.text, frame.end, frame.crc_ok) == (data, len(bridged), True)
+    with pytest.raises(ChecksumError):
+        p1.read_telegram(bridged.replace(b"1.000", b"1.001"), 0)
+    old = b"/KFM5KAIFA-METER\r\r\n\r\r\n1-0:1.8.1(00001.000*kWh)\r\r\n!\r\r\n"
+    frame = p1.read_telegram(old, 0)
+    assert frame is not None
+    assert (frame.text, frame.crc_ok) == (old.replace(b"\r\r\n", b"\r\n"), None)
+
+
 def test_p1_without_crc_and_waiting() -> None:
     old = b"/KFM5KAIFA-METER\r\n\r\n1-0:1.8.1(00001.000*kWh)\r\n!\r\n"
     frame = p1.read_telegram(old, 0)

@@ -269,3 +269,13 @@ def test_any_notification_header(sample_id: str) -> None:
             assert payload.values == reference.values
             if date_time != b"\x00":
                 assert payload.timestamp == expected_time
+
+
+@pytest.mark.parametrize("sample_id", P1_IDS)
+def test_p1_text_through_a_bridge_that_writes_lf_as_crlf(sample_id: str) -> None:
+    """The HDLC bridges' text mode on a P1 meter: every line then ends CR CR LF."""
+    text = _text(sample_id).replace(b"\n", b"\r\n")
+    results = MeterDecoder().feed(text + b"/")
+    assert [result.payload for result in results if isinstance(result, Telegram)] == [
+        _reference(sample_id)
+    ]

@@ -76,28 +76,34 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
                     raise ChecksumError("P1 telegram CRC mismatch", end)
                 return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
     text = bytes(buf[start:end]) + b"\r\n"
-    if buf[end : end + 2] == b"\r\n":
-        end += 2
-    return P1Frame(end, text, crc_ok)
+    if crc_ok is None:  # nothing vouches for the line ends: take CR CR LF for CR LF too
+        text = text.replace(_CR_CRLF, b"\r\n")
+    return P1Frame(_after_line_end(buf, end), text, crc_ok)
 
 
 def _with_crlf(body: bytes | bytearray, crc: int) -> bytes | None:
-    """The body with its bare LF line ends restored to CRLF, if the CRC then verifies.
+    """The body with its line ends restored to CRLF, if the CRC then verifies.
 
-    A telegram copied from a document or passed through a text channel that rewrites
-    line ends arrives with LF only; the meter computed its CRC over CRLF lines. Only
-    tried after a mismatch, so intact telegrams pay nothing.
+    The meter computed its CRC over CRLF lines. A telegram copied from a document or
+    passed through a text channel arrives with LF only; one passed through a bridge in
+    text mode (which writes each LF as CR LF) with CR CR LF. Only tried after a
+    mismatch, so intact telegrams pay nothing.
     """
-    if b"\r" in body or b"\n" not in body:
+    if _CR_CRLF in body:
+        restored = bytes(body).replace(_CR_CRLF, b"\r\n")
+    elif b"\r" not in body and b"\n" in body:
+        restored = bytes(body).replace(b"\n", b"\r\n")
+    else:
         return None
-    restored = bytes(body).replace(b"\n", b"\r\n")
     return restored if crc16_arc(restored) == crc else None
 
 
+_CR_CRLF = b"\r\r\n"
+
+
 def _after_line_end(buf: bytes | bytearray, end: int) -> int:
-    """`end` moved past the CRLF or bare LF that closes the CRC line, if present."""
-    if buf[end : end + 2] == b"\r\n":
-        return end + 2
-    if buf[end : end + 1] == b"\n":
-        return end + 1
+    """`end` moved past the CRLF, CR CR LF or bare LF that closes the CRC line, if present."""
+    for line_end in (b"\r\n", _CR_CRLF, b"\n"):
+        if buf[end : end + len(line_end)] == line_end:
+            return end + len(line_end)
     return end
