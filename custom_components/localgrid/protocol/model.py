@@ -14,15 +14,16 @@ class Reading:
 
     Numbers are exact Decimals (scalers applied without float drift); identifiers,
     versions and other text stay str; dates are aware datetimes.
-    Not changed once made, yet not frozen: a frozen dataclass's __init__ takes twice as
-    long, and a telegram makes dozens of readings (DSMR 5 parse: -20%).
+    Readings, payloads and telegrams are not changed once made, yet not frozen: a frozen
+    dataclass's __init__ takes twice as long, and a telegram makes dozens of readings
+    (instructions per telegram without freezing: DSMR 5 -16%, plain HDLC -19%).
     """
 
     value: Decimal | str | datetime
     unit: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Payload:
     """What the application layer yields from one plaintext APDU or P1 text telegram."""
 
@@ -43,7 +44,7 @@ class Framing(StrEnum):
     RAW = "raw"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Telegram:
     """One complete, verified and decoded telegram."""
 
