@@ -21,7 +21,7 @@ _SPLIT_LENGTH = 0x0101  # `68 01 01 68`: the one 16-bit length seen in the field
 MAX_MESSAGE = 16384
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as model.Reading: one per frame
 class MbusFrame:
     """One verified long frame."""
 

@@ -24,7 +24,7 @@ _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 _LINE_END = frozenset(b"\r\n")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as model.Reading: one per frame
 class P1Frame:
     """One telegram's envelope."""
 

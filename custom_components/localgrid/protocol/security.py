@@ -62,7 +62,7 @@ class IncompleteError(ValueError):
     """More bytes are needed to read the header."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as model.Reading: one per frame
 class Ciphered:
     """The parts of one general-glo/ded-ciphering APDU."""
 
