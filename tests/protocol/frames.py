@@ -51,12 +51,12 @@ def hdlc_frames(message: bytes, size: int = 200, **options: object) -> bytes:
     )
 
 
-def gbt_blocks(apdu: bytes, size: int) -> list[bytes]:
+def gbt_blocks(apdu: bytes, size: int, *, streaming: bool = True) -> list[bytes]:
     """General-block-transfer blocks `E0 ctrl no(2) ack(2) len data`, last one flagged."""
     parts = _split(apdu, size)
     blocks = []
     for number, part in enumerate(parts, 1):
-        control = 0xC0 if number == len(parts) else 0x40
+        control = (0x80 if number == len(parts) else 0) | (0x40 if streaming else 0)
         length = bytes((len(part),)) if len(part) < 0x80 else b"\x81" + bytes((len(part),))
         blocks.append(bytes((0xE0, control)) + number.to_bytes(2) + b"\0\0" + length + part)
     return blocks

@@ -94,9 +94,10 @@ def _secured(apdu: bytes, title: bytes | None, control: int | None) -> tuple[byt
 CONTROLS = [None, 0x20, 0x21, 0x30, 0x31, 0x10]
 """Security bytes: plain, encrypted (suites 0 and 1), encrypted and authenticated,
 authenticated only."""
-TRANSPORTS = ["mbus", "hdlc", "hdlc_shared_flags", "hdlc_crlf", "gbt", "bare"]
+TRANSPORTS = ["mbus", "hdlc", "hdlc_shared_flags", "hdlc_crlf", "gbt", "gbt_mbus", "bare"]
 """hdlc_shared_flags: one flag closes a frame and opens the next; hdlc_crlf: through a
-HAN bridge that writes every line feed (0x0A) as CR LF."""
+HAN bridge that writes every line feed (0x0A) as CR LF; gbt: one block per HDLC frame;
+gbt_mbus: one block per M-Bus message, without the streaming bit."""
 
 
 def _wire(
@@ -116,6 +117,9 @@ def _wire(
     if transport in ("mbus", "bare"):  # a plaintext APDU has no length: never sent bare
         size = min(max(size, -(-len(sent) // MBUS_SEGMENTS)), MAX_MBUS_DATA)
         return mbus_frames(sent, size), used_title
+    if transport == "gbt_mbus":
+        blocks = gbt_blocks(sent, min(size, MAX_MBUS_DATA - 8), streaming=False)
+        return b"".join(mbus_frames(block) for block in blocks), used_title
     if transport == "hdlc":
         return hdlc_frames(sent, size, **hdlc_options), used_title
     if transport == "hdlc_shared_flags":
