@@ -345,37 +345,38 @@ def test_p1_crc_checked() -> None:
     assert (lenient.text, lenient.crc_ok) == (bad, None)
 
 
-def test_p1_telegram_with_its_line_ends_rewritten_to_lf() -> None:
-    """A telegram copied from a document (or a channel that rewrites line ends) arrives
-    with bare LF; its CRC was computed over CRLF lines and still verifies once they are
-    restored. Any other mismatch is still an error."""
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\r\n"])
+def test_p1_telegram_with_its_line_ends_rewritten(line_end: bytes) -> None:
+    """LF: a telegram copied from a document or a channel that rewrites line ends;
+    CR CR LF: a bridge in text mode that writes each LF as CR LF. The CRC was computed
+    over CRLF lines and still verifies once they are restored; any other mismatch is
+    still an error."""
     data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n1-0:1.7.0(00.244*kW)\r\n")
-    lf = data.replace(b"\r\n", b"\n")
-    frame = p1.read_telegram(lf + lf, 0)
+    rewritten = data.replace(b"\r\n", line_end)
+    frame = p1.read_telegram(rewritten + rewritten, 0)
     assert frame is not None
-    assert (frame.text, frame.end, frame.crc_ok) == (data, len(lf), True)
+    assert (frame.text, frame.end, frame.crc_ok) == (data, len(rewritten), True)
     with pytest.raises(ChecksumError):
-        p1.read_telegram(lf.replace(b"1.000", b"1.001"), 0)
-    with pytest.raises(ChecksumError):  # CRLF and LF mixed: not a rewritten telegram
-        p1.read_telegram(lf.replace(b"\n", b"\r\n", 1), 0)
-    telegrams = [r for r in MeterDecoder().feed(lf * 2) if isinstance(r, Telegram)]
+        p1.read_telegram(rewritten.replace(b"1.000", b"1.001"), 0)
+    telegrams = [r for r in MeterDecoder().feed(rewritten * 2) if isinstance(r, Telegram)]
     assert [t.payload.values["1-0:1.8.1"] for t in telegrams] == [Reading(Decimal(1), "kWh")] * 2
 
 
-def test_p1_telegram_through_a_bridge_that_writes_lf_as_crlf() -> None:
-    """A bridge in text mode turns each CR LF into CR CR LF; the CRC verifies over the
-    telegram as sent, and a telegram without CRC (DSMR 2.2) is read the same way."""
-    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n1-0:1.7.0(00.244*kW)\r\n")
-    bridged = data.replace(b"\n", b"\r\n")
-    frame = p1.read_telegram(bridged + bridged, 0)
-    assert frame is not None
-    assert (frame.text, frame.end, frame.crc_ok) == (data, len(bridged), True)
+def test_p1_line_ends_mixed_are_not_a_rewritten_telegram() -> None:
+    lf = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n").replace(b"\r\n", b"\n")
     with pytest.raises(ChecksumError):
-        p1.read_telegram(bridged.replace(b"1.000", b"1.001"), 0)
+        p1.read_telegram(lf.replace(b"\n", b"\r\n", 1), 0)
+
+
+def test_p1_telegram_without_crc_through_a_text_mode_bridge() -> None:
     old = b"/KFM5KAIFA-METER\r\r\n\r\r\n1-0:1.8.1(00001.000*kWh)\r\r\n!\r\r\n"
     frame = p1.read_telegram(old, 0)
     assert frame is not None
-    assert (frame.text, frame.crc_ok) == (old.replace(b"\r\r\n", b"\r\n"), None)
+    assert (frame.text, frame.end, frame.crc_ok) == (
+        old.replace(b"\r\r\n", b"\r\n"),
+        len(old),
+        None,
+    )
 
 
 def test_p1_without_crc_and_waiting() -> None:
