@@ -42,13 +42,19 @@ def hdlc_frame(
     return b"\x7e" + body + crc16_x25(body).to_bytes(2, "little") + b"\x7e"
 
 
-def hdlc_frames(message: bytes, size: int = 200, **options: object) -> bytes:
-    """A message (LLC prepended) split over segmented frames, the last one unsegmented."""
+def hdlc_frames(
+    message: bytes, size: int = 200, *, shared_flags: bool = False, **options: object
+) -> bytes:
+    """A message (LLC prepended) split over segmented frames, the last one unsegmented;
+    `shared_flags`: one flag closes each frame and opens the next."""
     parts = _split(LLC + message, size)
-    return b"".join(
+    frames = [
         hdlc_frame(part, segmented=n < len(parts) - 1, **options)  # type: ignore[arg-type]
         for n, part in enumerate(parts)
-    )
+    ]
+    if shared_flags:
+        return frames[0] + b"".join(frame[1:] for frame in frames[1:])
+    return b"".join(frames)
 
 
 def gbt_blocks(apdu: bytes, size: int, *, streaming: bool = True) -> list[bytes]:
