@@ -22,6 +22,7 @@ _TEXT_BYTES = bytes(
 )
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 _LINE_END = frozenset(b"\r\n")
+_CR_CRLF = b"\r\r\n"  # a CR LF line end through a bridge that writes each LF as CR LF
 
 
 @dataclass(slots=True)  # not frozen, as model.Reading: one per frame
@@ -96,9 +97,6 @@ def _with_crlf(body: bytes | bytearray, crc: int) -> bytes | None:
     else:
         return None
     return restored if crc16_arc(restored) == crc else None
-
-
-_CR_CRLF = b"\r\r\n"
 
 
 def _after_line_end(buf: bytes | bytearray, end: int) -> int:
