@@ -3,7 +3,7 @@
 CRC-16/X.25 (HDLC HCS/FCS, DLMS IEC 62056-46) and CRC-16/ARC (DSMR P1 telegrams).
 Both are reflected CRCs (polynomials 0x1021 and 0x8005). They run on every frame, so
 neither walks the bytes one by one in Python: X.25 uses binascii's C implementation of
-the same polynomial unreflected, ARC reduces the whole telegram as one big integer.
+the same polynomial unreflected, ARC divides the whole telegram as one big integer.
 """
 
 from __future__ import annotations
@@ -31,42 +31,49 @@ def x25_value(state: int) -> int:
     return (BIT_REVERSED[state & 0xFF] << 8 | BIT_REVERSED[state >> 8]) ^ 0xFFFF
 
 
-# CRC-16/ARC is M(x)·x^16 mod P(x) over GF(2) (M: the bit-reversed bytes, P = 0x18005),
-# bit-reversed. P = (x + 1)(x^15 + x + 1): the remainder follows from the message's bit
-# parity (mod x + 1) and its remainder mod the trinomial Q, which shifts and xors of
-# Python integers compute on hundreds of bits at a time: x^15 = x + 1 (mod Q), so
-# x^(15·2^t) = (x + 1)^(2^t) = x^(2^t) + 1 (squaring is linear over GF(2)).
-_Q = 0x8003  # x^15 + x + 1
+# CRC-16/ARC, as the reflected (right-shifting) register computes it, is L(x)·x^-n mod
+# P~(x) over GF(2): L is the message read as one little-endian integer (first bit lowest),
+# n its length in bits, P~ = x^16 + x^14 + x + 1 = (x + 1)(x^15 + x^14 + 1) the reflected
+# polynomial. The remainder follows from the message's bit parity (mod x + 1) and its
+# remainder mod the trinomial T = x^15 + x^14 + 1, which shifts and xors of Python
+# integers compute on hundreds of bits at a time: T^(2^t) = 1 + x^(14s) + x^(15s) with
+# s = 2^t, so x^-(14s) = 1 + x^s and, for c <= 14s, x^-c = x^(14s-c) + x^(15s-c) (mod T).
+# Dividing m = high·x^c + low by x^c is then `high ^ low << (14s-c) ^ low << (15s-c)`.
+_T = 0xC001  # x^15 + x^14 + 1
 
 
-# Fold steps, largest first: (shift = 15·2^t, 2^t, mask of `shift` bits).
-_FOLDS = tuple((15 << t, 1 << t, (1 << (15 << t)) - 1) for t in reversed(range(13)))
+def _division_steps(bits: int) -> tuple[tuple[int, int, int, int], ...]:
+    """(c, mask of c bits, 14s - c, 15s - c) per step dividing a `bits`-bit number by
+    x^bits mod T, each step as large as leaves the rest at most 15 bits above what is
+    left to divide, so that the last step leaves the 15-bit remainder."""
+    steps = []
+    left = bits
+    while left:
+        span = 1  # s: 29s <= left + 15 keeps the rest within the bound
+        while 58 * span <= left + 15:
+            span *= 2
+        cut = min(14 * span, left)
+        steps.append((cut, (1 << cut) - 1, 14 * span - cut, 15 * span - cut))
+        left -= cut
+    return tuple(steps)
 
 
-def _mod_q(m: int) -> int:
-    """m mod Q, for m read as a polynomial over GF(2)."""
-    shift, _, mask = _FOLDS[0]
-    while m >> (2 * shift):  # beyond the steps (over 15 kB): shorten a step at a time
-        high = m >> shift
-        m = (high << _FOLDS[0][1]) ^ high ^ (m & mask)
-    # m < 2^(2·shift) on entry to each step; two folds leave it below 2^shift.
-    first = len(_FOLDS) - max((m.bit_length() // 15).bit_length(), 1)
-    for shift, width, mask in _FOLDS[first:]:
-        high = m >> shift
-        if high:
-            m = (high << width) ^ high ^ (m & mask)
-            high = m >> shift
-            if high:
-                m = (high << width) ^ high ^ (m & mask)
-    return m
+_STEPS: dict[int, tuple[tuple[int, int, int, int], ...]] = {}
+"""By message length in bytes: a meter's telegrams mostly have one length."""
 
 
 def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     """CRC-16/ARC: init 0, reflected, no final xor."""
-    if isinstance(data, memoryview):
-        data = data.tobytes()
-    message = int.from_bytes(data.translate(BIT_REVERSED))
-    crc = _mod_q(_mod_q(message) << 16)
-    if (crc.bit_count() ^ message.bit_count()) & 1:  # x^16 = 1 mod x + 1
-        crc ^= _Q  # the one of the two remainders mod Q that has the message's parity
-    return BIT_REVERSED[crc & 0xFF] << 8 | BIT_REVERSED[crc >> 8]
+    steps = _STEPS.get(len(data))
+    if steps is None:
+        steps = _division_steps(8 * len(data))
+        if len(_STEPS) < 256:
+            _STEPS[len(data)] = steps
+    message = int.from_bytes(data, "little")
+    crc = message
+    for cut, mask, low_shift, high_shift in steps:
+        low = crc & mask
+        crc = crc >> cut ^ low << low_shift ^ low << high_shift
+    if (crc.bit_count() ^ message.bit_count()) & 1:  # x^-n = 1 mod x + 1
+        crc ^= _T  # the one of the two remainders mod T that has the message's parity
+    return crc

@@ -260,21 +260,56 @@ class _Plan:
                 if group:
                     values[code] = Reading(group)
             elif kind == _HEX_VALUE:
-                if text := _text(group.encode("latin-1")):
+                text = _SAME_TEXTS.get(group)
+                if text is None:
+                    text = _remembered(_SAME_TEXTS, group, _text(group.encode("latin-1")))
+                if text:
                     values[code] = Reading(text)
             elif kind == _TIME:
-                moment = _timestamp(group.encode("latin-1"))
+                moment = _timestamp(group)
                 if moment is not None:
                     values[code] = Reading(moment)
             else:
-                parens = group.encode("latin-1")
-                single = None if b")(" in parens else _SINGLE.fullmatch(parens)
-                if single is None:
-                    _add_object(values, code, b"", b"", parens)
-                else:
-                    number, unit_sent = single.groups()
-                    _add_object(values, code, number, unit_sent or b"", b"")
+                key = (code, group)
+                read = _SAME_OBJECTS.get(key)
+                if read is None:
+                    read = _remembered(_SAME_OBJECTS, key, _other_object(code, group))
+                for read_code, reading in read:
+                    copy = Reading(reading.value, reading.unit)
+                    if read_code == code:
+                        values[code] = copy
+                    else:  # a register the line names: as _add_object, never replaced
+                        values.setdefault(read_code, copy)
         return values
+
+
+# Identifiers, messages and logs: the same text in every telegram of a meter, so each is
+# decoded once (a Reading is still made per telegram). Times and numbers never go here.
+_SAME_TEXTS: dict[str, str] = {}
+_SAME_OBJECTS: dict[tuple[str, str], tuple[tuple[str, Reading], ...]] = {}
+"""What the line parser reads from a line, by its (code, parentheses)."""
+_MAX_REMEMBERED = 256
+"""Entries per dict; a meter sends a handful, and the dict starts anew when full."""
+
+
+def _remembered[K, V](remembered: dict[K, V], key: K, found: V) -> V:
+    if len(remembered) >= _MAX_REMEMBERED:
+        remembered.clear()
+    remembered[key] = found
+    return found
+
+
+def _other_object(code: str, group: str) -> tuple[tuple[str, Reading], ...]:
+    """What the line parser reads from the parentheses `group` of a line."""
+    parens = group.encode("latin-1")
+    read: dict[str, Reading] = {}
+    single = None if b")(" in parens else _SINGLE.fullmatch(parens)
+    if single is None:
+        _add_object(read, code, b"", b"", parens)
+    else:
+        number, unit_sent = single.groups()
+        _add_object(read, code, number, unit_sent or b"", b"")
+    return tuple(read.items())
 
 
 _PLANS: dict[bytes, list[_Plan]] = {}
@@ -367,7 +402,7 @@ def _single(code: str, raw: bytes) -> Reading | None:
     text_kind = _text_kind(code)
     if text_kind == _CLOCK:
         if _TIMESTAMP.fullmatch(raw):
-            moment = _timestamp(raw)
+            moment = _timestamp(raw.decode("ascii"))
             return Reading(moment) if moment is not None else None
     elif text_kind:
         text = _text(raw) if text_kind == _HEX else raw.decode("latin-1")
@@ -380,10 +415,10 @@ def _single(code: str, raw: bytes) -> Reading | None:
             return None
         return normalised(value, unit.decode("latin-1")) if star else Reading(value)
     if not star and _TIMESTAMP.fullmatch(raw):
-        moment = _timestamp(raw)
+        moment = _timestamp(raw.decode("ascii"))
         return Reading(moment) if moment is not None else None
     if not star and (spelled := _SPELLED_TIMESTAMP.fullmatch(raw)):
-        moment = _timestamp(spelled.expand(rb"\1\2\3\4"))
+        moment = _timestamp(spelled.expand(rb"\1\2\3\4").decode("ascii"))
         return Reading(moment) if moment is not None else None
     # After the times: `(230211111541W)` is a time, not a number of watts.
     if not star and (split := _NUMBER_AND_UNIT.fullmatch(raw)):
@@ -415,22 +450,21 @@ def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
     return Reading(moment.replace(tzinfo=zone, fold=fold), reading.unit)
 
 
-def _timestamp(raw: bytes) -> datetime | None:
-    """`YYMMDDhhmmss` + W (winter, CET) / S (summer, CEST) -> aware datetime."""
+def _timestamp(raw: str) -> datetime | None:
+    """`YYMMDDhhmmss` + W (winter, CET) / S (summer, CEST) -> aware datetime.
+
+    Callers pass twelve ASCII digits first (their patterns check). 24:00:00 is read as
+    midnight of the next day, as ISO 8601 has it."""
     flag = raw[12:13].upper()
-    zone = WINTER if flag == b"W" else SUMMER if flag == b"S" else LOCAL_ZONE
+    zone = WINTER if flag == "W" else SUMMER if flag == "S" else LOCAL_ZONE
     try:
-        return datetime(
-            2000 + int(raw[0:2]),
-            int(raw[2:4]),
-            int(raw[4:6]),
-            int(raw[6:8]),
-            int(raw[8:10]),
-            int(raw[10:12]),
-            tzinfo=zone,
-        )
+        # The ISO basic form `20YYMMDDThhmmss`: a third of the time of six int() calls.
+        return _from_iso("20" + raw[:6] + "T" + raw[6:12]).replace(tzinfo=zone)
     except ValueError:
         return None
+
+
+_from_iso = datetime.fromisoformat
 
 
 _FILL = b" \xff"
