@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.localgrid.protocol import dsmr_text
 from custom_components.localgrid.protocol.dsmr_text import TelegramError, parse_telegram
 from custom_components.localgrid.protocol.model import Reading
 
@@ -327,6 +328,7 @@ def test_billing_snapshot_is_not_one_register() -> None:
 
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
+CET = timezone(timedelta(hours=1))
 
 
 @pytest.mark.parametrize(
@@ -390,3 +392,39 @@ def test_clock_sent_without_its_winter_summer_flag(zone: ZoneInfo | None) -> Non
     other = parse_telegram(_telegram("0-0:96.7.21(230404213104)", "0-0:1.0.0(231304213104)"))
     assert other.values["0-0:96.7.21"] == Reading(Decimal(230404213104))
     assert other.timestamp is None
+
+
+@pytest.mark.parametrize(
+    ("stamp", "moment"),
+    [
+        ("161231235959W", datetime(2016, 12, 31, 23, 59, 59, tzinfo=CET)),
+        # ISO 8601's end of the day: midnight of the next one
+        ("161231240000W", datetime(2017, 1, 1, 0, 0, tzinfo=CET)),
+        ("160229120000W", datetime(2016, 2, 29, 12, 0, tzinfo=CET)),
+        ("170229120000W", None),  # no 29 February in 2017
+        ("161231236000W", None),
+        ("161331120000W", None),
+    ],
+)
+def test_clock_times_and_impossible_ones(stamp: str, moment: datetime | None) -> None:
+    text = _telegram(f"0-0:1.0.0({stamp})", "1-0:1.8.0(000001.000*kWh)")
+    for _ in range(2):  # line parser, then the plan
+        payload = parse_telegram(text)
+        assert payload.timestamp == moment
+        assert ("0-0:1.0.0" in payload.values) == (moment is not None)
+
+
+def test_identifiers_and_logs_of_many_meters() -> None:
+    """Ids, messages and logs are decoded once per meter and remembered; with many meters
+    the memory stays bounded and every telegram still reads its own."""
+    for number in range(600):
+        meter_id = f"E{number:015d}"
+        log = f"1-0:99.97.0(1)(0-0:96.7.19)(180529135630S)({number:010d}*s)"
+        text = _telegram(f"0-0:96.1.1({meter_id.encode().hex()})", log, "0-0:96.13.0()")
+        for _ in range(2):  # line parser, then the plan
+            payload = parse_telegram(text)
+            assert payload.meter_id == meter_id
+            assert payload.values["1-0:99.97.0"] == Reading(Decimal(1))
+            assert "0-0:96.13.0" not in payload.values
+    assert len(dsmr_text._SAME_TEXTS) <= dsmr_text._MAX_REMEMBERED
+    assert len(dsmr_text._SAME_OBJECTS) <= dsmr_text._MAX_REMEMBERED

@@ -195,3 +195,56 @@ def test_dlms_plan_reads_as_the_scan(sample_id: str, changes: list[tuple[float, 
     planned = _outcome(lambda: _decode(bytes(changed), sample_id))
     with _no_plans(cosem._SCAN_PLANS):
         assert _outcome(lambda: _decode(bytes(changed), sample_id)) == planned
+
+
+def test_dsmr_profile_naming_a_register_read_through_the_plan() -> None:
+    """A DSMR 2.2 gas profile on one line names the register it carries: the plan gives
+    its value under that code too, and never over a value the telegram sent before it."""
+    profile = "(161107190000)(00)(60)(1)(0-1:24.2.1)(m3)(00001.001)"
+    for lines in (
+        (f"0-1:24.3.0{profile}", "1-0:1.8.0(000001.000*kWh)"),
+        ("0-1:24.2.1(161107190000W)(00002.000*m3)", f"0-1:24.3.0{profile}"),
+    ):
+        text = ("\r\n".join(("/XXX5 test", "", *lines, "!")) + "\r\n").encode()
+        dsmr_text._PLANS.clear()
+        full = dsmr_text.parse_telegram(text)
+        for _ in range(2):  # the plan, with what it remembered, then from what it remembers
+            assert _planned(text)
+            assert repr(dsmr_text.parse_telegram(text)) == repr(full)
+        gas = full.values["0-1:24.2.1"].value
+        assert gas == Decimal("1.001" if lines[0].startswith("0-1:24.3.0") else "2.000")
+
+
+def test_dlms_identifiers_of_many_meters() -> None:
+    """Ids are decoded once per meter and remembered; with many meters the memory stays
+    bounded and every body still reads its own. Binary ids (hex text) and date-times
+    sent as octet strings are never taken for remembered text."""
+    sample_id = "no01_aidon_1phase_hdlc_plain"
+    first = plaintext(sample_id)
+    sent_id = b"7359992890941742"
+    assert first.count(sent_id) == 1
+    for number in range(600):
+        meter_id = f"{number:016d}"
+        body = first.replace(sent_id, meter_id.encode())
+        for _ in range(2):  # the scan or the plan, then the plan with what it remembered
+            payload = _decode(body, sample_id)
+            assert isinstance(payload, cosem.Payload)
+            assert payload.meter_id == meter_id
+    assert len(cosem._SAME_TEXTS) <= cosem._MAX_SAME_TEXTS
+    # The same bytes, not printable, from two meters: hex text from an octet string, text
+    # from a visible string (the second meter's list version is one letter longer).
+    field = bytes.fromhex("07E8061C050A2B2B00FF888001020304")
+    octets = first.replace(b"\x0a\x10" + sent_id, b"\x09\x10" + field)
+    visible = first.replace(b"\x0a\x10" + sent_id, b"\x0a\x10" + field).replace(
+        b"\x0a\x0bAIDON_V0001", b"\x0a\x0cAIDON_V0001X"
+    )
+    for body, expected in (
+        (octets, field.hex().upper()),
+        (octets, field.hex().upper()),
+        (visible, field.decode("latin-1")),
+        (visible, field.decode("latin-1")),
+        (octets, field.hex().upper()),
+    ):
+        payload = _decode(body, sample_id)
+        assert isinstance(payload, cosem.Payload)
+        assert payload.values["0-0:96.1.0"] == Reading(expected)

@@ -581,11 +581,18 @@ class _ScanPlan:
                 amount = decimal(field)
                 values[code] = Reading(amount if factor is None else amount * factor, unit)
                 continue
+            if index < 0 and type(field) is bytes and (text := _SAME_TEXTS.get(field)):
+                values[code] = Reading(text)  # an identifier read from an earlier telegram
+                continue
             value: Value = field if encoding is None else field.decode(encoding, "replace")
             if index < 0:
                 reading = _reading(code, value, scaling, maker, zone)
                 if reading is not None:
                     values[code] = reading
+                    if type(field) is bytes and _printable(field):
+                        text = field.decode("ascii")
+                        if reading.value == text:
+                            _remember_text(field, text)
             elif guard and field[0] <= 15:
                 return None
             elif not index and _is_text(value):  # a list's version id: first, with its code
@@ -594,6 +601,20 @@ class _ScanPlan:
                 strays.append((index, value))
         _stray_values(strays, self._count, values, zone)
         return values
+
+
+# Identifiers and versions: the same bytes in every telegram of a meter, so each is decoded
+# once (a Reading is still made per telegram). Only printable ASCII read as sent goes here,
+# which octet, visible and UTF-8 strings all read alike: never hex text or a date-time.
+_SAME_TEXTS: dict[bytes, str] = {}
+_MAX_SAME_TEXTS = 256
+"""The dict starts anew when full; a meter sends a handful."""
+
+
+def _remember_text(field: bytes, text: str) -> None:
+    if len(_SAME_TEXTS) >= _MAX_SAME_TEXTS:
+        _SAME_TEXTS.clear()
+    _SAME_TEXTS[field] = text
 
 
 type _Number = tuple[str, Decimal | None]

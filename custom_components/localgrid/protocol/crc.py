@@ -73,7 +73,7 @@ def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     crc = message
     for cut, mask, low_shift, high_shift in steps:
         low = crc & mask
-        crc = crc >> cut ^ low << low_shift ^ low << high_shift
+        crc = crc >> cut ^ (low << low_shift ^ low << high_shift)  # one big temporary less
     if (crc.bit_count() ^ message.bit_count()) & 1:  # x^-n = 1 mod x + 1
         crc ^= _T  # the one of the two remainders mod T that has the message's parity
     return crc

@@ -20,7 +20,7 @@ MAX_TELEGRAM = 8192
 _TEXT_BYTES = bytes(
     int(byte in b"\t\r\n" or 0x20 <= byte <= 0x7E or byte >= 0x80) for byte in range(256)
 )
-_HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_DIGITS = b"0123456789ABCDEFabcdef"
 _LINE_END = frozenset(b"\r\n")
 _CR_CRLF = b"\r\r\n"  # a CR LF line end through a bridge that writes each LF as CR LF
 
@@ -61,13 +61,11 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     crc_ok: bool | None = None
     if tail[:1] and tail[0] in _LINE_END:
         end = after
-    elif len(tail) < _CRC_DIGITS:
-        if all(char in _HEX_DIGITS for char in tail):
-            return None
+    elif tail.translate(None, _HEX_DIGITS):  # deleting the hex digits leaves something
         raise NotAFrame("P1 telegram CRC is not hexadecimal")
+    elif len(tail) < _CRC_DIGITS:
+        return None
     else:
-        if not all(char in _HEX_DIGITS for char in tail):
-            raise NotAFrame("P1 telegram CRC is not hexadecimal")
         end = after + _CRC_DIGITS
         if not lenient:
             crc_ok = crc16_arc(buf[start:after]) == int(tail, 16)
