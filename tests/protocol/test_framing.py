@@ -410,3 +410,19 @@ def test_p1_text_with_8_bit_bytes(fill: bytes) -> None:
     for control in (b"\x00", b"\x1b", b"\x7f"):
         with pytest.raises(NotAFrame):
             p1.read_telegram(data.replace(b"0-0:96.13.0(", b"0-0:96.13.0(" + control), 0)
+
+
+def test_p1_control_byte_under_a_good_crc() -> None:
+    """Control bytes mark binary data (noise, or another protocol's frames), unless the
+    telegram's CRC vouches for its text: then the meter sent them, and it is read."""
+    data = _telegram(b"1-0:1.8.1(000001.000*kWh)\r\n0-0:96.13.0(\x1b)\r\n")
+    frame = p1.read_telegram(data, 0)
+    assert frame is not None
+    assert (frame.text, frame.crc_ok) == (data, True)
+    (telegram,) = MeterDecoder().feed(data)
+    assert isinstance(telegram, Telegram)
+    assert telegram.payload.values["1-0:1.8.1"] == Reading(Decimal("1.000"), "kWh")
+    # Without a CRC, or with one that fails, the same bytes are no P1 telegram.
+    for changed in (data[: data.rindex(b"!") + 1] + b"\r\n", data.replace(b"1.000", b"2.000")):
+        with pytest.raises(NotAFrame):
+            p1.read_telegram(changed, 0)

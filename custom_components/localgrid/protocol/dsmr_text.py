@@ -453,8 +453,8 @@ def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
 def _timestamp(raw: str) -> datetime | None:
     """`YYMMDDhhmmss` + W (winter, CET) / S (summer, CEST) -> aware datetime.
 
-    Callers pass twelve ASCII digits first (their patterns check). 24:00:00 is read as
-    midnight of the next day, as ISO 8601 has it."""
+    `raw` opens with twelve ASCII digits (the callers' patterns check). 24:00:00 is read
+    as midnight of the next day, as ISO 8601 has it."""
     flag = raw[12:13].upper()
     zone = WINTER if flag == "W" else SUMMER if flag == "S" else LOCAL_ZONE
     try:

@@ -44,40 +44,49 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     a wrong one, and their GCM tag or the line parser vouches for them instead.
     A `!` that ends the input stays incomplete even at its end: DSMR 2.2/3.0 telegrams
     have no CRC, but one of a later version that lost its CRC looks the same.
+    Control bytes mark binary data (noise, another protocol's frames) unless a good CRC
+    vouches for the text: NotAFrame, so that the stream is searched again from the next
+    byte.
     """
     limit = min(len(buf), start + MAX_TELEGRAM)
     bang = buf.find(b"!", start, limit)
     while bang > start and buf[bang - 1] not in _LINE_END:  # the end line is a line of its own
         bang = buf.find(b"!", bang + 1, limit)
-    text_end = limit if bang < 0 else bang
-    if 0 in buf[start:text_end].translate(_TEXT_BYTES):
-        raise NotAFrame("binary data inside a P1 text telegram")
     if bang < 0:
+        _check_text(buf, start, limit)
         if limit - start >= MAX_TELEGRAM:
             raise NotAFrame(f"P1 telegram without end within {MAX_TELEGRAM} bytes")
         return None
     after = bang + 1
     tail = buf[after : after + _CRC_DIGITS]
     crc_ok: bool | None = None
+    end = None
     if tail[:1] and tail[0] in _LINE_END:
         end = after
-    elif tail.translate(None, _HEX_DIGITS):  # deleting the hex digits leaves something
-        raise NotAFrame("P1 telegram CRC is not hexadecimal")
-    elif len(tail) < _CRC_DIGITS:
-        return None
-    else:
+    elif len(tail) == _CRC_DIGITS and not tail.translate(None, _HEX_DIGITS):
         end = after + _CRC_DIGITS
         if not lenient:
             crc_ok = crc16_arc(buf[start:after]) == int(tail, 16)
-            if not crc_ok:
-                restored = _with_crlf(buf[start:after], int(tail, 16))
-                if restored is None:
-                    raise ChecksumError("P1 telegram CRC mismatch", end)
-                return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
+    if not crc_ok:  # a good CRC vouches for the text; anything else is looked at
+        _check_text(buf, start, bang)
+    if end is None:
+        if tail.translate(None, _HEX_DIGITS):  # deleting the hex digits leaves something
+            raise NotAFrame("P1 telegram CRC is not hexadecimal")
+        return None  # its CRC digits are still arriving
+    if crc_ok is False:
+        restored = _with_crlf(buf[start:after], int(tail, 16))
+        if restored is None:
+            raise ChecksumError("P1 telegram CRC mismatch", end)
+        return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
     text = bytes(buf[start:end]) + b"\r\n"
     if crc_ok is None:  # nothing vouches for the line ends: take CR CR LF for CR LF too
         text = text.replace(_CR_CRLF, b"\r\n")
     return P1Frame(_after_line_end(buf, end), text, crc_ok)
+
+
+def _check_text(buf: bytes | bytearray, start: int, end: int) -> None:
+    if 0 in buf[start:end].translate(_TEXT_BYTES):
+        raise NotAFrame("binary data inside a P1 text telegram")
 
 
 def _with_crlf(body: bytes | bytearray, crc: int) -> bytes | None:
