@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.localgrid.protocol import crc
 from custom_components.localgrid.protocol.crc import crc16_arc, crc16_x25
 
 
@@ -43,3 +44,11 @@ def test_arc_on_long_data(size: int) -> None:
     data = bytes((index * 7919 + 13) % 251 for index in range(size))
     assert crc16_arc(data) == _bitwise(data, 0xA001, 0, 0)
     assert crc16_arc(b"\xff" * size) == _bitwise(b"\xff" * size, 0xA001, 0, 0)
+
+
+def test_arc_steps_of_many_lengths_stay_bounded() -> None:
+    """The division steps are remembered per message length, within a bound."""
+    for size in range(300):
+        data = bytes((index * 31 + size) % 256 for index in range(size))
+        assert crc16_arc(data) == _bitwise(data, 0xA001, 0, 0)
+    assert 0 < len(crc._STEPS) <= crc._MAX_LENGTHS

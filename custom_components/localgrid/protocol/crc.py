@@ -59,16 +59,18 @@ def _division_steps(bits: int) -> tuple[tuple[int, int, int, int], ...]:
 
 
 _STEPS: dict[int, tuple[tuple[int, int, int, int], ...]] = {}
-"""By message length in bytes: a meter's telegrams mostly have one length."""
+"""By message length in bytes: a meter's telegrams mostly have one length. The masks of
+one length take as many bits as the message; the dict starts anew when full."""
+_MAX_LENGTHS = 64
 
 
 def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     """CRC-16/ARC: init 0, reflected, no final xor."""
     steps = _STEPS.get(len(data))
     if steps is None:
-        steps = _division_steps(8 * len(data))
-        if len(_STEPS) < 256:
-            _STEPS[len(data)] = steps
+        if len(_STEPS) >= _MAX_LENGTHS:
+            _STEPS.clear()
+        steps = _STEPS[len(data)] = _division_steps(8 * len(data))
     message = int.from_bytes(data, "little")
     crc = message
     for cut, mask, low_shift, high_shift in steps:
