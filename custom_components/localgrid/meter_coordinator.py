@@ -115,8 +115,8 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._period: float | None = None
         self._stale = False
         self._logged_failures: set[FailureKind] = set()
-        self._foreign_units: set[str] = set()
-        """Codes whose numbers came in another unit than their sensor's (logged once)."""
+        self._left_out: set[str] = set()
+        """Codes whose values did not fit their sensor, each logged once."""
         self._key_failures = 0
         self.latest: MeterData | None = None
         self.telegrams_decoded = 0
@@ -308,18 +308,17 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             if quantity is None or quantity.key in values:
                 continue
             value = reading.value
+            kind_type = datetime if quantity.kind == "timestamp" else Decimal
+            if quantity.kind != "text" and type(value) is not kind_type:
+                # Text where a number or a time belongs (`ERROR`, dashes): Home Assistant
+                # refuses it as the state of a numeric or timestamp sensor.
+                self._leave_out(code, logging.WARNING, "%s from %s is %r: not shown", value)
+                continue
             if isinstance(value, Decimal) and reading.unit != quantity.unit:
                 # Shown in the sensor's unit it would be wrong (a Smarty's reactive power
                 # sent without its kvar, DSMR 3's power limit in A): left out.
-                if code not in self._foreign_units:
-                    self._foreign_units.add(code)
-                    _LOGGER.debug(
-                        "%s from %s is in %r, not %r: not shown",
-                        code,
-                        self.port,
-                        reading.unit,
-                        quantity.unit,
-                    )
+                message = "%s from %s is in %r, not %r: not shown"
+                self._leave_out(code, logging.DEBUG, message, reading.unit, quantity.unit)
                 continue
             if (
                 quantity.cumulative
@@ -336,6 +335,12 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         if telegram.payload.timestamp is not None:
             values.setdefault("meter_timestamp", telegram.payload.timestamp)
         return values
+
+    def _leave_out(self, code: str, level: int, message: str, *details: object) -> None:
+        """Log, once per code, why its value is not shown (`message`: code, port, details)."""
+        if code not in self._left_out:
+            self._left_out.add(code)
+            _LOGGER.log(level, message, code, self.port, *details)
 
     @callback
     def _publish(self, _now: datetime | None = None) -> None:

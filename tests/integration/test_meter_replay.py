@@ -1,0 +1,181 @@
+"""Real telegrams, sent again and again over TCP, in Home Assistant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+import json
+import logging
+from pathlib import Path
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+
+from custom_components.localgrid.const import (
+    CONF_AUTHENTICATION_KEY,
+    CONF_ENCRYPTION_KEY,
+    DOMAIN,
+)
+from custom_components.localgrid.meter_coordinator import MeterValue
+from custom_components.localgrid.meter_sensors import READING_SENSORS
+from custom_components.localgrid.protocol.crc import crc16_arc
+from custom_components.localgrid.protocol.decoder import MeterDecoder
+from custom_components.localgrid.protocol.model import Telegram
+from custom_components.localgrid.protocol.obis import lookup
+from simulator.transport import TcpEndpoint
+
+from .meter_common import meter_entry, setup_meter, wait_for
+
+type Replay = Callable[[bytes], Awaitable[TcpEndpoint]]
+
+
+@pytest.fixture
+async def replay(socket_enabled: None) -> AsyncGenerator[Replay]:
+    """A bridge that sends the same bytes every tenth of a second."""
+    endpoints: list[TcpEndpoint] = []
+
+    async def start(data: bytes) -> TcpEndpoint:
+        async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                writer.write(data)
+                await writer.drain()
+                await asyncio.sleep(0.1)
+
+        endpoint = await TcpEndpoint(handle).start()
+        endpoints.append(endpoint)
+        return endpoint
+
+    yield start
+    for endpoint in endpoints:
+        await endpoint.stop()
+
+
+def _p1(*lines: str) -> bytes:
+    text = ("\r\n".join(("/ISK5\\2M550T-1012", "", *lines)) + "\r\n!").encode()
+    return text + f"{crc16_arc(text):04X}\r\n".encode()
+
+
+async def test_a_register_that_is_not_a_number_is_left_out(
+    hass: HomeAssistant, replay: Replay, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A meter that writes text where a number belongs (`ERROR`, dashes): that sensor is
+    unavailable, said once in the log; the others go on."""
+    telegram = _p1(
+        "0-0:1.0.0(ABC)",
+        "0-0:96.1.1(4530303339303330)",
+        "1-0:1.8.1(000123.456*kWh)",
+        "1-0:1.8.2(ERROR*kWh)",
+        "1-0:1.7.0(--.---*kW)",
+        "1-0:32.7.0(230.1*V)",
+    )
+    endpoint = await replay(telegram)
+    entry = meter_entry(endpoint.url, encryption_key=None)
+    caplog.set_level(logging.INFO)
+    coordinator = await setup_meter(hass, entry)
+    await wait_for(lambda: coordinator.telegrams_decoded >= 3)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+
+    def state(key: str) -> str | None:
+        found = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_{key}")
+        if found is None:
+            return None
+        current = hass.states.get(found)
+        return None if current is None else current.state
+
+    assert state("energy_import_tariff_1") == "123.456"
+    assert state("voltage_l1") == "230.1"
+    for key in ("energy_import_tariff_2", "power_import", "meter_timestamp"):
+        assert state(key) in (None, STATE_UNAVAILABLE), key
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not errors, errors
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for code, value in (
+        ("1-0:1.8.2", "ERROR*kWh"),
+        ("1-0:1.7.0", "--.---*kW"),
+        ("0-0:1.0.0", "ABC"),
+    ):
+        assert sum(message.startswith(f"{code} from ") for message in warned) == 1, warned
+        assert any(repr(value) in message for message in warned), value
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+SAMPLES = {
+    path.stem: json.loads(path.read_text())
+    for path in sorted([*FIXTURES.glob("meters/*.json"), *FIXTURES.glob("meters_extra/*.json")])
+}
+
+
+@pytest.mark.parametrize("sample_id", SAMPLES)
+async def test_real_telegram_in_home_assistant(
+    hass: HomeAssistant, replay: Replay, caplog: pytest.LogCaptureFixture, sample_id: str
+) -> None:
+    """Every public telegram of the fixtures, sent by a bridge: each quantity the decoder
+    reads as a number in its unit (or as a time) is a sensor showing that value, with
+    the sensor's unit; nothing is logged as an error."""
+    sample = SAMPLES[sample_id]
+    raw = bytes.fromhex(sample["hex"])
+    key, auth_key = sample["key_hex"], sample["auth_key_hex"]
+    zone = dt_util.get_default_time_zone()  # the meter's clock runs in Home Assistant's
+    results = MeterDecoder(_bytes(key), _bytes(auth_key), zone).feed(raw)
+    telegrams = [result for result in results if isinstance(result, Telegram)]
+    if not telegrams:
+        pytest.skip("published without its key")
+    payload = telegrams[-1].payload
+    readings = payload.values
+    expected: dict[str, MeterValue] = {}
+    for code, reading in readings.items():
+        quantity = lookup(code, readings)
+        if quantity is None or quantity.key in expected:
+            continue
+        fits = (
+            isinstance(reading.value, datetime)
+            if quantity.kind == "timestamp"
+            else isinstance(reading.value, Decimal) and reading.unit == quantity.unit
+        )
+        expected[quantity.key] = reading.value if fits else "not shown"
+    if expected.get("meter_timestamp", "not shown") == "not shown" and payload.timestamp:
+        expected["meter_timestamp"] = payload.timestamp  # the notification's own time
+    endpoint = await replay(raw)
+    entry = meter_entry(
+        endpoint.url, **{CONF_ENCRYPTION_KEY: key, CONF_AUTHENTICATION_KEY: auth_key}
+    )
+    coordinator = await setup_meter(hass, entry)
+    await wait_for(lambda: coordinator.telegrams_decoded >= 2)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    shown = 0
+    for key, description in READING_SENSORS.items():
+        found = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_{key}")
+        value = expected.get(key, "not shown")
+        if found is None:
+            assert value == "not shown" or key == "power_net", key
+            continue
+        if key == "power_net" or not description.entity_registry_enabled_default:
+            continue  # the one the coordinator adds; the ones a user enables
+        state = hass.states.get(found)
+        assert state is not None, key
+        assert state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) == (
+            description.native_unit_of_measurement
+        ), key
+        if isinstance(value, datetime):
+            assert dt_util.parse_datetime(state.state) == value.replace(microsecond=0), key
+        elif isinstance(value, Decimal):
+            assert Decimal(state.state) == value, key
+        else:
+            assert state.state == STATE_UNAVAILABLE, key
+        shown += 1
+    assert shown, "no sensor shows a reading"
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not errors, errors
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _bytes(hex_text: str | None) -> bytes | None:
+    return bytes.fromhex(hex_text) if hex_text else None
