@@ -115,6 +115,8 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._period: float | None = None
         self._stale = False
         self._logged_failures: set[FailureKind] = set()
+        self._handling_failed = False
+        """An error in handling a telegram was logged on this connection."""
         self._left_out: set[str] = set()
         """Codes whose values did not fit their sensor, each logged once."""
         self._key_failures = 0
@@ -233,6 +235,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         zone = dt_util.get_default_time_zone()
         self._decoder = decoder = MeterDecoder(self._key, self._auth_key, zone)
         self._logged_failures.clear()  # Each kind of bad frame is logged once per connection.
+        self._handling_failed = False
         try:
             while data := await reader.read(READ_SIZE):
                 self._handle(decoder.feed(data))
@@ -246,10 +249,15 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     @callback
     def _handle(self, results: list[Telegram | DecodeFailure], cut_off: bool = False) -> None:
         for item in results:
-            if isinstance(item, Telegram):
-                self._handle_telegram(item)
-            else:
-                self._handle_failure(item, cut_off)
+            try:
+                if isinstance(item, Telegram):
+                    self._handle_telegram(item)
+                else:
+                    self._handle_failure(item, cut_off)
+            except Exception:  # a bug here must not stop the meter's stream
+                if not self._handling_failed:
+                    self._handling_failed = True
+                    _LOGGER.exception("Error handling what the meter at %s sent", self.port)
 
     # Telegrams
 

@@ -1,4 +1,5 @@
-"""Real telegrams, sent again and again over TCP, in Home Assistant."""
+"""Telegrams a bridge sends again and again over TCP: every public fixture, and meters or
+bugs that must not stop the stream."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 
+from custom_components.localgrid import meter_coordinator
 from custom_components.localgrid.const import (
     CONF_AUTHENTICATION_KEY,
     CONF_ENCRYPTION_KEY,
@@ -179,3 +181,30 @@ async def test_real_telegram_in_home_assistant(
 
 def _bytes(hex_text: str | None) -> bytes | None:
     return bytes.fromhex(hex_text) if hex_text else None
+
+
+async def test_an_error_while_handling_telegrams_does_not_stop_the_stream(
+    hass: HomeAssistant,
+    replay: Replay,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug behind the decoder (here the OBIS look-up failing on every telegram) is
+    logged once with its traceback; the stream is read on, and shown once it is fixed."""
+    endpoint = await replay(_p1("1-0:1.8.1(000123.456*kWh)", "1-0:32.7.0(230.1*V)"))
+    entry = meter_entry(endpoint.url, encryption_key=None)
+    coordinator = await setup_meter(hass, entry)
+    first = coordinator.data
+
+    def broken_lookup(*_args: object) -> None:
+        raise RuntimeError("look-up bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(meter_coordinator, "lookup", broken_lookup)
+        decoded = coordinator.telegrams_decoded
+        await wait_for(lambda: coordinator.telegrams_decoded >= decoded + 5)
+    failures = [record for record in caplog.records if "look-up bug" in str(record.exc_info)]
+    assert len(failures) == 1, failures
+    await wait_for(lambda: coordinator.data is not first)  # the next telegram is shown
+    assert coordinator.data.values["energy_import_tariff_1"] == Decimal("123.456")
+    assert await hass.config_entries.async_unload(entry.entry_id)
