@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Coroutine
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -54,6 +55,30 @@ async def meter_pty() -> AsyncGenerator[MeterFactory]:
         endpoint = await PtyEndpoint(simulator.handle).start()
         endpoints.append(endpoint)
         return simulator, endpoint
+
+    yield start
+    for endpoint in endpoints:
+        await endpoint.stop()
+
+
+type Replay = Callable[[bytes], Awaitable[TcpEndpoint]]
+
+
+@pytest.fixture
+async def replay(socket_enabled: None) -> AsyncGenerator[Replay]:
+    """A bridge that sends the same bytes every tenth of a second."""
+    endpoints: list[TcpEndpoint] = []
+
+    async def start(data: bytes) -> TcpEndpoint:
+        async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                writer.write(data)
+                await writer.drain()
+                await asyncio.sleep(0.1)
+
+        endpoint = await TcpEndpoint(handle).start()
+        endpoints.append(endpoint)
+        return endpoint
 
     yield start
     for endpoint in endpoints:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.localgrid.const import (
@@ -18,6 +22,8 @@ from custom_components.localgrid.const import (
     DOMAIN,
 )
 from custom_components.localgrid.meter_coordinator import MeterCoordinator
+from custom_components.localgrid.protocol.decoder import MeterDecoder
+from custom_components.localgrid.protocol.model import Telegram
 from simulator.meter import DEMO_KEY, DEMO_SERIAL
 
 KEY_HEX = DEMO_KEY.hex().upper()
@@ -61,3 +67,27 @@ def entity_id(hass: HomeAssistant, key: str) -> str:
     found = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{DEMO_SERIAL}_{key}")
     assert found is not None, key
     return found
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+SAMPLES: dict[str, dict[str, Any]] = {
+    path.stem: json.loads(path.read_text())
+    for path in sorted([*FIXTURES.glob("meters/*.json"), *FIXTURES.glob("meters_extra/*.json")])
+}
+"""Every public telegram of the fixtures, by id."""
+
+
+def sample_telegram(sample: dict[str, Any]) -> Telegram:
+    """The last telegram the decoder reads from a fixture's bytes, its clock read in Home
+    Assistant's time zone as the integration reads it; skips one published without its key."""
+    keys = [
+        bytes.fromhex(text) if text else None
+        for text in (sample["key_hex"], sample["auth_key_hex"])
+    ]
+    decoder = MeterDecoder(*keys, dt_util.get_default_time_zone())
+    telegrams = [
+        item for item in decoder.feed(bytes.fromhex(sample["hex"])) if isinstance(item, Telegram)
+    ]
+    if not telegrams:
+        pytest.skip("published without its key")
+    return telegrams[-1]

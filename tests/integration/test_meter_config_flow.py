@@ -29,7 +29,8 @@ from custom_components.localgrid.const import (
 from simulator.meter import DEMO_KEY, DEMO_SERIAL
 from simulator.transport import TcpEndpoint
 
-from .conftest import MeterFactory
+from .conftest import MeterFactory, Replay
+from .meter_common import SAMPLES, sample_telegram
 
 KEY_HEX = DEMO_KEY.hex().upper()
 OTHER_KEY_HEX = "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
@@ -298,3 +299,29 @@ async def test_options_state_interval(hass: HomeAssistant, socket_enabled: None)
     assert entry.options == {CONF_STATE_INTERVAL: 30}
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY  # Reloaded: nothing listens on port 1.
+
+
+@pytest.mark.parametrize("sample_id", SAMPLES)
+async def test_wizard_adds_every_public_meter(
+    hass: HomeAssistant, replay: Replay, mock_setup: AsyncMock, sample_id: str
+) -> None:
+    """The wizard, given only the bridge and the keys, adds each meter of the fixtures:
+    named after the identity the meter sends (its meter number or system title)."""
+    sample = SAMPLES[sample_id]
+    telegram = sample_telegram(sample)
+    endpoint = await replay(bytes.fromhex(sample["hex"]))
+    keys = {
+        CONF_ENCRYPTION_KEY: sample["key_hex"] or "",
+        CONF_AUTHENTICATION_KEY: sample["auth_key_hex"] or "",
+    }
+    result = await _meter_form(hass)
+    result = await _submit(hass, result["flow_id"], {CONF_PORT: endpoint.url, **keys})
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
+    identity = (telegram.payload.meter_id or "").strip() or (
+        telegram.system_title.hex().upper() if telegram.system_title else None
+    )
+    if identity is not None:
+        assert result["result"].unique_id == identity
+        assert result["title"].endswith(f" {identity}")
+    assert result["data"][CONF_PORT] == endpoint.url
+    assert result["data"].get(CONF_ENCRYPTION_KEY) == sample["key_hex"]

@@ -3,13 +3,9 @@ bugs that must not stop the stream."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-import json
 import logging
-from pathlib import Path
 
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -26,35 +22,10 @@ from custom_components.localgrid.const import (
 from custom_components.localgrid.meter_coordinator import MeterValue
 from custom_components.localgrid.meter_sensors import READING_SENSORS
 from custom_components.localgrid.protocol.crc import crc16_arc
-from custom_components.localgrid.protocol.decoder import MeterDecoder
-from custom_components.localgrid.protocol.model import Telegram
 from custom_components.localgrid.protocol.obis import lookup
-from simulator.transport import TcpEndpoint
 
-from .meter_common import meter_entry, setup_meter, wait_for
-
-type Replay = Callable[[bytes], Awaitable[TcpEndpoint]]
-
-
-@pytest.fixture
-async def replay(socket_enabled: None) -> AsyncGenerator[Replay]:
-    """A bridge that sends the same bytes every tenth of a second."""
-    endpoints: list[TcpEndpoint] = []
-
-    async def start(data: bytes) -> TcpEndpoint:
-        async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while True:
-                writer.write(data)
-                await writer.drain()
-                await asyncio.sleep(0.1)
-
-        endpoint = await TcpEndpoint(handle).start()
-        endpoints.append(endpoint)
-        return endpoint
-
-    yield start
-    for endpoint in endpoints:
-        await endpoint.stop()
+from .conftest import Replay
+from .meter_common import SAMPLES, meter_entry, sample_telegram, setup_meter, wait_for
 
 
 def _p1(*lines: str) -> bytes:
@@ -107,13 +78,6 @@ async def test_a_register_that_is_not_a_number_is_left_out(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-SAMPLES = {
-    path.stem: json.loads(path.read_text())
-    for path in sorted([*FIXTURES.glob("meters/*.json"), *FIXTURES.glob("meters_extra/*.json")])
-}
-
-
 @pytest.mark.parametrize("sample_id", SAMPLES)
 async def test_real_telegram_in_home_assistant(
     hass: HomeAssistant, replay: Replay, caplog: pytest.LogCaptureFixture, sample_id: str
@@ -124,12 +88,7 @@ async def test_real_telegram_in_home_assistant(
     sample = SAMPLES[sample_id]
     raw = bytes.fromhex(sample["hex"])
     key, auth_key = sample["key_hex"], sample["auth_key_hex"]
-    zone = dt_util.get_default_time_zone()  # the meter's clock runs in Home Assistant's
-    results = MeterDecoder(_bytes(key), _bytes(auth_key), zone).feed(raw)
-    telegrams = [result for result in results if isinstance(result, Telegram)]
-    if not telegrams:
-        pytest.skip("published without its key")
-    payload = telegrams[-1].payload
+    payload = sample_telegram(sample).payload
     readings = payload.values
     expected: dict[str, MeterValue] = {}
     for code, reading in readings.items():
@@ -177,10 +136,6 @@ async def test_real_telegram_in_home_assistant(
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert not errors, errors
     assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-def _bytes(hex_text: str | None) -> bytes | None:
-    return bytes.fromhex(hex_text) if hex_text else None
 
 
 async def test_an_error_while_handling_telegrams_does_not_stop_the_stream(
