@@ -10,6 +10,7 @@ import struct
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.localgrid.protocol import cosem
 from custom_components.localgrid.protocol.cosem import (
     ApduError,
     UnsupportedLayoutError,
@@ -322,3 +323,20 @@ def test_push_list_reads_the_breaker_and_limiter_attributes() -> None:
     assert payload.values["0-0:17.0.0"] == Reading(Decimal(0), "W")
     assert payload.values["1-0:2.7.0"] == Reading(Decimal(236), "W")
     assert "1-0:1.7.0" not in payload.values
+
+
+@pytest.mark.parametrize(
+    ("value", "meter_id"),
+    [
+        (Decimal(27581522), "27581522"),  # Danish Kamstrup lists: the number, unsigned
+        (Decimal("27581522.5"), None),
+        (Decimal(-1), None),
+        ("", None),
+    ],
+)
+def test_meter_number_sent_as_a_number(value: Decimal | str, meter_id: str | None) -> None:
+    values = {"1-1:0.0.1": Reading(value), "1-1:1.8.0": Reading(Decimal(1), "kWh")}
+    assert cosem._meter_id(values) == meter_id
+    # A meter number sent as text comes first.
+    values["0-0:96.1.0"] = Reading("1KFM0200175269")
+    assert cosem._meter_id(values) == "1KFM0200175269"

@@ -37,8 +37,16 @@ CLOCK = "0-0:1.0.0"
 METER_NUMBER = "0-0:96.1.0"
 type Scaling = tuple[str, int]  # normalised unit, power of ten
 # Which identifier becomes Payload.meter_id, best first: the serial printed on the meter
-# (96.1.0, Kamstrup 0.0.5), then the logical device name, then the utility's id.
-METER_ID_CODES = ("0-0:96.1.0", "1-1:0.0.5", "1-0:0.0.5", "0-0:42.0.0", "0-0:96.1.1")
+# (96.1.0, Kamstrup 0.0.5; Danish Kamstrup lists send it as a number, 0.0.1), then the
+# logical device name, then the utility's id.
+METER_ID_CODES = (
+    "0-0:96.1.0",
+    "1-1:0.0.5",
+    "1-0:0.0.5",
+    "1-1:0.0.1",
+    "0-0:42.0.0",
+    "0-0:96.1.1",
+)
 LIST_VERSION = "1-0:0.2.129"  # NVE list version id, e.g. Kamstrup_V0001, AIDON_V0001
 # Identifiers that name the maker in their first three letters.
 MAKER_CODES = ("0-0:42.0.0", "1-1:0.2.129", "1-0:0.2.129")
@@ -220,8 +228,13 @@ def _payload(values: dict[str, Reading], timestamp: datetime | None) -> Payload:
 def _meter_id(values: dict[str, Reading]) -> str | None:
     for code in METER_ID_CODES:
         reading = values.get(code)
-        if reading is not None and isinstance(reading.value, str) and reading.value:
-            return reading.value
+        if reading is None:
+            continue
+        value = reading.value
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Decimal) and value >= 0 and value == value.to_integral_value():
+            return str(int(value))  # a meter number sent as an unsigned integer
     return None
 
 
