@@ -193,7 +193,12 @@ def test_stats() -> None:
     stats = decoder.stats.as_dict()
     assert stats["telegrams"] == 1
     assert stats["rejected"] == {"corrupt": 1, "missing_key": 0, "wrong_key": 0, "unsupported": 0}
-    assert stats["last_failure"] == "corrupt: P1 telegram CRC mismatch"
+    sent = NL01[NL01.rindex(b"!") + 1 :][:4].decode()
+    computed = f"{crc16_arc(NL01[: NL01.rindex(b'!') + 1].replace(b'4.426', b'4.427')):04X}"
+    assert sent != computed
+    assert stats["last_failure"] == (
+        f"corrupt: P1 telegram CRC mismatch (sent {sent}, computed {computed})"
+    )
     assert stats["bytes_received"] == 5 + len(XX01) + len(NL01)
 
 

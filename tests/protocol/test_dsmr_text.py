@@ -428,3 +428,23 @@ def test_identifiers_and_logs_of_many_meters() -> None:
             assert "0-0:96.13.0" not in payload.values
     assert len(dsmr_text._SAME_TEXTS) <= dsmr_text._MAX_REMEMBERED
     assert len(dsmr_text._SAME_OBJECTS) <= dsmr_text._MAX_REMEMBERED
+
+
+def test_sub_meter_placeholder_is_no_reading() -> None:
+    """Meters without a gas meter write `(632525252525W)(00000.000)` on its channel (an
+    impossible capture time, a number without unit, dsmr-reader #919 and #1750): no
+    reading. With a real capture time, or with its unit, the value is read."""
+    for _ in range(2):  # line parser, then the plan
+        payload = parse_telegram(
+            _telegram(
+                "0-1:24.2.3(632525252525W)(00000.000)",
+                "0-2:24.2.1(632525252525S)(00001.000)",
+                "0-3:24.2.1(170102161005W)(00000.107)",
+                "0-4:24.2.1(632525252525W)(00012.345*m3)",
+                "1-0:1.8.1(000001.000*kWh)",
+            )
+        )
+        assert "0-1:24.2.3" not in payload.values
+        assert "0-2:24.2.1" not in payload.values
+        assert payload.values["0-3:24.2.1"] == Reading(Decimal("0.107"))
+        assert payload.values["0-4:24.2.1"] == Reading(Decimal("12.345"), "m³")

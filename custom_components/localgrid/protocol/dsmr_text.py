@@ -389,6 +389,10 @@ def _reading(code: str, groups: list[bytes]) -> Reading | None:
         if len(groups) > 2 and sum(b"*" in group for group in groups) > 1:
             return None
         last, unit = groups[-1], groups[-2]
+        if len(groups) == 2 and b"*" not in last and _timestamp(groups[0].decode()) is None:
+            # `(632525252525W)(00000.000)`: no sub-meter on this channel (an impossible
+            # capture time, a number without unit); a value with its unit is still read.
+            return None
         if b"*" not in last and unit_normalisation(unit.decode("latin-1")) is not None:
             return _single(code, last + b"*" + unit)
         return _single(code, last)

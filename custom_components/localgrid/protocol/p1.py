@@ -86,7 +86,11 @@ def read_telegram(
     if crc_ok is False:
         restored = _with_crlf(buf[start:after], int(tail, 16))
         if restored is None:
-            raise ChecksumError("P1 telegram CRC mismatch", end)
+            # Both figures: a telegram edited before it was pasted (ids masked) tells
+            # itself apart from one corrupted on the line only by the user's own account.
+            computed = crc16_arc(buf[start:after])
+            message = f"P1 telegram CRC mismatch (sent {tail.decode()}, computed {computed:04X})"
+            raise ChecksumError(message, end)
         return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
     text = bytes(buf[start:end]) + b"\r\n"
     if crc_ok is None:  # nothing vouches for the line ends: take CR CR LF for CR LF too
