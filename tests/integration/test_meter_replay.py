@@ -25,7 +25,14 @@ from custom_components.localgrid.protocol.crc import crc16_arc
 from custom_components.localgrid.protocol.obis import lookup
 
 from .conftest import Replay
-from .meter_common import SAMPLES, meter_entry, sample_telegram, setup_meter, wait_for
+from .meter_common import (
+    SAMPLES,
+    meter_entry,
+    sample_bytes,
+    sample_telegram,
+    setup_meter,
+    wait_for,
+)
 
 
 def _p1(*lines: str) -> bytes:
@@ -86,7 +93,7 @@ async def test_real_telegram_in_home_assistant(
     reads as a number in its unit (or as a time) is a sensor showing that value, with
     the sensor's unit; nothing is logged as an error."""
     sample = SAMPLES[sample_id]
-    raw = bytes.fromhex(sample["hex"])
+    raw = sample_bytes(sample)
     key, auth_key = sample["key_hex"], sample["auth_key_hex"]
     payload = sample_telegram(sample).payload
     readings = payload.values
