@@ -4,7 +4,8 @@ tests/fixtures/opentherm/otgw_lines_extra.json holds each line as published with
 meaning its source states (or, where it states none, the meaning the OpenTherm spec gives;
 see each entry's `meaning_basis`): pyotgw's test
 data (firmware 4.x and 5.x summaries, `PR:` replies), user logs from public issues
-(pyotgw debug logs, otmonitor logs, OTGW-firmware debug logs, a ser2net mix-up), the
+(pyotgw debug logs, otmonitor logs, OTGW-firmware debug logs, a ser2net mix-up),
+otmonitor logs posted on the Domotica forum (AWB, Remeha and Intergas boilers), the
 OTGW-firmware host tests (the diagnostics firmware's banner) and an OTGW-style device
 printing lower-case hex.
 """
@@ -66,7 +67,9 @@ def test_fixture_is_well_formed() -> None:
         assert entry["source"] in EXTRA["sources"]
         assert entry["meaning_basis"] in ("stated_by_source", "derived_from_spec")
         source = EXTRA["sources"][entry["source"]]
-        assert source["url"].startswith("https://github.com/")
+        assert source["url"].startswith(
+            ("https://github.com/", "https://www.domoticaforum.eu/", "https://domoticaforum.eu/")
+        )
         assert source["licence"]
 
 
