@@ -77,13 +77,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
 """Every public telegram of the fixtures, by id."""
 
 
-def sample_bytes(sample: dict[str, Any]) -> bytes:
-    """A fixture's bytes as a meter sends them: a file that ends with a telegram's `!`
-    gets the line end that closes it on the wire."""
-    data = bytes.fromhex(sample["hex"])
-    return data + b"\r\n" if data.endswith(b"!") else data
-
-
 def sample_telegram(sample: dict[str, Any]) -> Telegram:
     """The last telegram the decoder reads from a fixture's bytes, its clock read in Home
     Assistant's time zone as the integration reads it; skips one published without its key."""
@@ -92,7 +85,7 @@ def sample_telegram(sample: dict[str, Any]) -> Telegram:
         for text in (sample["key_hex"], sample["auth_key_hex"])
     ]
     decoder = MeterDecoder(*keys, dt_util.get_default_time_zone())
-    results = decoder.feed(sample_bytes(sample)) + decoder.flush()
+    results = decoder.feed(bytes.fromhex(sample["hex"])) + decoder.flush()
     telegrams = [item for item in results if isinstance(item, Telegram)]
     if not telegrams:
         pytest.skip("published without its key")

@@ -30,7 +30,7 @@ from simulator.meter import DEMO_KEY, DEMO_SERIAL
 from simulator.transport import TcpEndpoint
 
 from .conftest import MeterFactory, Replay
-from .meter_common import SAMPLES, sample_bytes, sample_telegram
+from .meter_common import SAMPLES, sample_telegram
 
 KEY_HEX = DEMO_KEY.hex().upper()
 OTHER_KEY_HEX = "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
@@ -309,7 +309,7 @@ async def test_wizard_adds_every_public_meter(
     named after the identity the meter sends (its meter number or system title)."""
     sample = SAMPLES[sample_id]
     telegram = sample_telegram(sample)
-    endpoint = await replay(sample_bytes(sample))
+    endpoint = await replay(bytes.fromhex(sample["hex"]))
     keys = {
         CONF_ENCRYPTION_KEY: sample["key_hex"] or "",
         CONF_AUTHENTICATION_KEY: sample["auth_key_hex"] or "",

@@ -28,7 +28,6 @@ from .conftest import Replay
 from .meter_common import (
     SAMPLES,
     meter_entry,
-    sample_bytes,
     sample_telegram,
     setup_meter,
     wait_for,
@@ -93,7 +92,7 @@ async def test_real_telegram_in_home_assistant(
     reads as a number in its unit (or as a time) is a sensor showing that value, with
     the sensor's unit; nothing is logged as an error."""
     sample = SAMPLES[sample_id]
-    raw = sample_bytes(sample)
+    raw = bytes.fromhex(sample["hex"])
     key, auth_key = sample["key_hex"], sample["auth_key_hex"]
     payload = sample_telegram(sample).payload
     readings = payload.values

@@ -75,7 +75,7 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 def reference(sample_id: str) -> Telegram:
     data, decoder = fixture(sample_id)
-    (telegram,) = decoder.feed(data) + decoder.flush()
+    (telegram,) = decoder.feed(data)
     assert isinstance(telegram, Telegram)
     return telegram
 

@@ -168,7 +168,7 @@ class MeterDecoder:
             first = buf[start]
             incomplete = False
             try:
-                end = self._read(first, start, out, bare_allowed and start >= rejected_end, final)
+                end = self._read(first, start, out, bare_allowed and start >= rejected_end)
                 incomplete = end is None
             except NotAFrame:
                 end = None
@@ -206,15 +206,13 @@ class MeterDecoder:
 
     # Framing readers: index after the frame, None to wait for more bytes.
 
-    def _read(
-        self, first: int, start: int, out: list[Result], bare_allowed: bool, final: bool
-    ) -> int | None:
+    def _read(self, first: int, start: int, out: list[Result], bare_allowed: bool) -> int | None:
         if first == mbus.START:
             return self._read_mbus(start, out)
         if first == hdlc.FLAG:
             return self._read_hdlc(start, out)
         if first == p1.START:
-            return self._read_p1(start, out, final)
+            return self._read_p1(start, out)
         if not bare_allowed:
             raise NotAFrame("inside a frame cut short")
         if first in CIPHERED_TAGS:
@@ -256,8 +254,8 @@ class MeterDecoder:
             self._message(message[0], message[1], Framing.HDLC, out)
         return frame.end
 
-    def _read_p1(self, start: int, out: list[Result], final: bool) -> int | None:
-        frame = p1.read_telegram(self._buf, start, final=final)
+    def _read_p1(self, start: int, out: list[Result]) -> int | None:
+        frame = p1.read_telegram(self._buf, start)
         if frame is None:
             return None
         raw = frame.text[:-2]  # without the line end, which may not have arrived yet
@@ -458,7 +456,7 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
 
 def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo) -> Payload:
     """A decrypted P1 telegram; its CRC is not enforced (Smarty meters send a wrong one)."""
-    frame = p1.read_telegram(plaintext, 0, lenient=True, final=True)
+    frame = p1.read_telegram(plaintext, 0, lenient=True)
     if frame is None:
         raise ValueError("decrypted P1 telegram has no end")
     return dsmr_text.parse_telegram(frame.text, zone)

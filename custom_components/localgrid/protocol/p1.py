@@ -7,7 +7,6 @@ end with a bare `!` (no CRC).
 from __future__ import annotations
 
 from dataclasses import dataclass
-import re
 
 from .crc import crc16_arc
 from .errors import ChecksumError, NotAFrame
@@ -24,8 +23,6 @@ _TEXT_BYTES = bytes(
 _HEX_DIGITS = b"0123456789ABCDEFabcdef"
 _LINE_END = frozenset(b"\r\n")
 _CR_CRLF = b"\r\r\n"  # a CR LF line end through a bridge that writes each LF as CR LF
-# Version lines of telegrams that carry a CRC: DSMR 4/5 and Smarty, Belgian e-MUCS.
-_CRC_VERSION = re.compile(rb"\n(?:1-3:0\.2\.8|0-0:96\.1\.4)\(")
 
 
 @dataclass(slots=True)  # not frozen, as model.Reading: one per frame
@@ -40,18 +37,14 @@ class P1Frame:
     """None when the telegram carries no CRC or it was not checked (lenient)."""
 
 
-def read_telegram(
-    buf: bytes | bytearray, start: int, lenient: bool = False, final: bool = False
-) -> P1Frame | None:
+def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> P1Frame | None:
     """The telegram starting at `start` (a '/'), None if more bytes are needed.
 
-    `lenient` skips the CRC (crc_ok None): decrypted Smarty telegrams are known to carry
-    a wrong one, and their GCM tag or the line parser vouches for them instead.
-    A `!` that ends the buffer waits for its CRC or line end: DSMR 2.2/3.0 telegrams
-    have no CRC, but one of a later version that lost its CRC looks the same. Only when
-    no more bytes will come (`final`: a file saved without its last line end, a decrypted
-    telegram) is it the end of a telegram without CRC, and then, unless `lenient`, only
-    of one without a DSMR 4+ version line.
+    `lenient` is for a decrypted telegram, which `buf` holds whole: its CRC is skipped
+    (crc_ok None; Smarty meters are known to send a wrong one, and their GCM tag or the
+    line parser vouches for them instead), and a `!` that ends `buf` ends the telegram.
+    Otherwise a `!` that ends the input stays incomplete even at its end: DSMR 2.2/3.0
+    telegrams have no CRC, but one of a later version that lost its CRC looks the same.
     Control bytes mark binary data (noise, another protocol's frames) unless a good CRC
     vouches for the text: NotAFrame, so that the stream is searched again from the next
     byte.
@@ -69,9 +62,7 @@ def read_telegram(
     tail = buf[after : after + _CRC_DIGITS]
     crc_ok: bool | None = None
     end = None
-    if (tail[:1] and tail[0] in _LINE_END) or (
-        final and not tail and (lenient or not _CRC_VERSION.search(buf, start, bang))
-    ):
+    if (tail[:1] and tail[0] in _LINE_END) or (lenient and not tail):
         end = after
     elif len(tail) == _CRC_DIGITS and not tail.translate(None, _HEX_DIGITS):
         end = after + _CRC_DIGITS
