@@ -77,8 +77,7 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     if crc_ok is False:
         restored = _with_crlf(buf[start:after], int(tail, 16))
         if restored is None:
-            # Both figures: a telegram edited before it was pasted (ids masked) tells
-            # itself apart from one corrupted on the line only by the user's own account.
+            # Both CRCs, for whoever checks a saved capture: masking an id changes the CRC.
             computed = crc16_arc(buf[start:after])
             message = f"P1 telegram CRC mismatch (sent {tail.decode()}, computed {computed:04X})"
             raise ChecksumError(message, end)
