@@ -283,8 +283,10 @@ class _Plan:
         return values
 
 
-# Identifiers, messages and logs: the same text in every telegram of a meter, so each is
-# decoded once (a Reading is still made per telegram). Times and numbers never go here.
+# Identifiers, messages and logs are the same text in every telegram of a meter, so each
+# is decoded once (a Reading is still made per telegram). Keyed by the exact text: a line
+# that changed (a new log entry, a profile's next value) is read anew. The clock and the
+# numbers of plain lines never go here.
 _SAME_TEXTS: dict[str, str] = {}
 _SAME_OBJECTS: dict[tuple[str, str], tuple[tuple[str, Reading], ...]] = {}
 """What the line parser reads from a line, by its (code, parentheses)."""
