@@ -61,13 +61,15 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     after = bang + 1
     tail = buf[after : after + _CRC_DIGITS]
     crc_ok: bool | None = None
+    computed = 0
     end = None
     if (tail[:1] and tail[0] in _LINE_END) or (lenient and not tail):
         end = after
     elif len(tail) == _CRC_DIGITS and not tail.translate(None, _HEX_DIGITS):
         end = after + _CRC_DIGITS
         if not lenient:
-            crc_ok = crc16_arc(buf[start:after]) == int(tail, 16)
+            computed = crc16_arc(buf[start:after])
+            crc_ok = computed == int(tail, 16)
     if not crc_ok:  # a good CRC vouches for the text; anything else is looked at
         _check_text(buf, start, bang)
     if end is None:
@@ -78,7 +80,6 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
         restored = _with_crlf(buf[start:after], int(tail, 16))
         if restored is None:
             # Both CRCs, for whoever checks a saved capture: masking an id changes the CRC.
-            computed = crc16_arc(buf[start:after])
             message = f"P1 telegram CRC mismatch (sent {tail.decode()}, computed {computed:04X})"
             raise ChecksumError(message, end)
         return P1Frame(_after_line_end(buf, end), restored + tail + b"\r\n", True)
