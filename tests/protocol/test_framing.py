@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+import json
+from unittest import mock
 
 import pytest
 
 from custom_components.localgrid.protocol import gbt, hdlc, mbus, p1
-from custom_components.localgrid.protocol.crc import crc16_arc
+from custom_components.localgrid.protocol.crc import crc16_arc, crc16_x25
 from custom_components.localgrid.protocol.decoder import MeterDecoder
 from custom_components.localgrid.protocol.errors import ChecksumError, NotAFrame
 from custom_components.localgrid.protocol.model import Reading, Telegram
 from custom_components.localgrid.protocol.reassembly import ReassemblyError
 
-from .corpus import sample
+from .corpus import FIXTURES, sample
 from .frames import LLC, gbt_blocks, hdlc_frame, hdlc_frames, mbus_frames
 
 APDU = bytes(range(256)) * 2
@@ -169,6 +171,70 @@ def test_hdlc_false_start_rejected_by_hcs_before_the_body_arrives() -> None:
     assert hdlc.read_frame(real[:12], 0) is None
 
 
+def _fixture_hdlc_frames() -> list[tuple[str, bytes]]:
+    """Every verified HDLC frame of the public telegrams, as sent."""
+    found = []
+    for path in sorted(FIXTURES.parent.glob("meters*/*.json")):
+        data = json.loads(path.read_text())
+        if not str(data.get("framing", "")).startswith("hdlc"):
+            continue
+        raw, pos = bytes.fromhex(data["hex"]), 0
+        while (pos := raw.find(b"\x7e", pos)) >= 0:
+            try:
+                frame = hdlc.read_frame(raw, pos)
+            except ValueError:
+                frame = None
+            if frame is None:
+                pos += 1
+                continue
+            found.append((f"{path.stem}@{pos}", frame.raw))
+            pos = frame.end
+    return found
+
+
+HDLC_FIXTURE_FRAMES = _fixture_hdlc_frames()
+
+
+def _outcome(read: Callable[[bytes, int], object], data: bytes) -> object:
+    try:
+        return read(data, 0)
+    except ValueError as err:
+        return type(err), str(err)
+
+
+def test_hdlc_fixture_frames_take_the_quick_path() -> None:
+    # Every HDLC fixture but at29 (published a byte short): 65 meters, 97 frames.
+    stems = {name.partition("@")[0] for name, _raw in HDLC_FIXTURE_FRAMES}
+    assert len(stems) >= 65
+    assert len(HDLC_FIXTURE_FRAMES) >= 97
+    # Two frames came through a bridge that wrote each 0x0A as CR LF: not as sent.
+    as_sent = [raw for _, raw in HDLC_FIXTURE_FRAMES if len(raw) == (raw[1] & 7) * 256 + raw[2] + 2]
+    assert len(as_sent) == len(HDLC_FIXTURE_FRAMES) - 2
+    with mock.patch.object(hdlc, "_checked_frame", side_effect=AssertionError("not quick")):
+        for raw in as_sent:
+            assert hdlc.read_frame(raw, 0) is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"), HDLC_FIXTURE_FRAMES, ids=[n for n, _ in HDLC_FIXTURE_FRAMES]
+)
+def test_hdlc_quick_path_reads_as_the_checked_one(name: str, raw: bytes) -> None:
+    # read_frame takes a whole, intact frame in a few steps and hands anything else to
+    # _checked_frame: the two must agree on the frame, every bit flip of its first bytes
+    # and its last ones, and every cut.
+    variants = [raw, raw[:-1], raw[: len(raw) // 2], raw + b"\x7e\xa0"]
+    for index in [*range(1, min(len(raw), 16)), len(raw) - 3, len(raw) - 2, len(raw) - 1]:
+        for bit in range(8):
+            flipped = bytearray(raw)
+            flipped[index] ^= 1 << bit
+            variants.append(bytes(flipped))
+            # With the FCS made right again, only the header and its HCS can fail.
+            flipped[-3:-1] = crc16_x25(flipped[1:-3]).to_bytes(2, "little")
+            variants.append(bytes(flipped))
+    for data in variants:
+        assert _outcome(hdlc.read_frame, data) == _outcome(hdlc._checked_frame, data), name
+
+
 def _lf_as_crlf(frame: bytes) -> bytes:
     """A frame as a text-mode bridge passes it on: every 0x0A between the flags as CR LF."""
     return frame[:1] + frame[1:-1].replace(b"\n", b"\r\n") + frame[-1:]
@@ -266,7 +332,7 @@ def test_hdlc_segments_with_line_feeds_written_as_crlf_join() -> None:
     while pos < len(data):
         frame = hdlc.read_frame(data, pos)
         assert frame is not None
-        results.append(assembler.add(frame, data[pos : frame.end + 1]))
+        results.append(assembler.add(frame))
         pos = frame.end + 1
     assert results == [None, None, (message, data)]
 
@@ -275,7 +341,7 @@ def test_hdlc_segmentation_llc_only_in_first_segment() -> None:
     data = hdlc_frames(APDU, 100)
     assembler, pos, results = hdlc.HdlcMessages(), 0, []
     while (frame := hdlc.read_frame(data, pos)) is not None:
-        results.append(assembler.add(frame, data[pos : frame.end + 1]))
+        results.append(assembler.add(frame))
         pos = frame.end + 1
         if pos >= len(data):
             break
@@ -289,9 +355,9 @@ def test_hdlc_new_message_while_segments_missing() -> None:
     assert first is not None
     assert again is not None
     assembler = hdlc.HdlcMessages()
-    assert assembler.add(first, b"1") is None
-    assert assembler.add(again, b"2") == (b"\x0f\x02", b"2")
-    assert assembler.dropped == b"1"
+    assert assembler.add(first) is None
+    assert assembler.add(again) == (b"\x0f\x02", again.raw)
+    assert assembler.dropped == first.raw
 
 
 # General-block-transfer

@@ -53,6 +53,7 @@ MAX_PENDING = 16384
 """No candidate is waited for once this many bytes are buffered behind its start."""
 _TITLE_HEADER = 2 + 8  # DB 08 <system title>
 _HDLC_HEADER_MAX = 3 + 4 + 4 + 1 + 2  # flag, format, two 4-byte addresses, control, HCS
+_GBT_TAG = bytes((GENERAL_BLOCK_TRANSFER,))
 
 
 @dataclass(slots=True)
@@ -156,7 +157,8 @@ class MeterDecoder:
         bare_allowed = True
         rejected_end = self._rejected
         while True:
-            match = _CANDIDATE.search(buf, pos)
+            # (A frame's closing flag often ends the input: no candidate fits in one byte.)
+            match = _CANDIDATE.search(buf, pos) if len(buf) - pos > 1 else None
             if match is None:
                 keep = max(pos, len(buf) - _TAIL)
                 stats.bytes_discarded += keep - pos
@@ -232,7 +234,8 @@ class MeterDecoder:
         except ValueError as err:
             out.append(self._fail(FailureKind.UNSUPPORTED, str(err), Framing.MBUS, raw))
             return frame.end
-        self._report_dropped(self._mbus.dropped, Framing.MBUS, out)
+        if dropped := self._mbus.dropped:
+            self._report_dropped(dropped, Framing.MBUS, out)
         if message is not None:
             self._message(message[0], message[1], Framing.MBUS, out)
         return frame.end
@@ -243,13 +246,13 @@ class MeterDecoder:
             return None
         if not frame.info:  # supervisory frame, nothing to decode
             return frame.end
-        raw = bytes(self._buf[start : frame.end + 1])
         try:
-            message = self._hdlc.add(frame, raw)
+            message = self._hdlc.add(frame)
         except ReassemblyError as err:
             out.append(self._fail(FailureKind.CORRUPT, str(err), Framing.HDLC, err.raw))
             return frame.end
-        self._report_dropped(self._hdlc.dropped, Framing.HDLC, out)
+        if dropped := self._hdlc.dropped:
+            self._report_dropped(dropped, Framing.HDLC, out)
         if message is not None:
             self._message(message[0], message[1], Framing.HDLC, out)
         return frame.end
@@ -322,7 +325,7 @@ class MeterDecoder:
     # Application messages: reassembled APDUs.
 
     def _message(self, apdu: bytes, raw: bytes, framing: Framing, out: list[Result]) -> None:
-        if apdu[:1] == bytes((GENERAL_BLOCK_TRANSFER,)):
+        if apdu[:1] == _GBT_TAG:
             try:
                 transfer = self._gbt.add(apdu, raw)
             except ReassemblyError as err:
@@ -331,7 +334,8 @@ class MeterDecoder:
             except ValueError as err:
                 out.append(self._fail(FailureKind.CORRUPT, str(err), framing, raw))
                 return
-            self._report_dropped(self._gbt.dropped, framing, out)
+            if dropped := self._gbt.dropped:
+                self._report_dropped(dropped, framing, out)
             if transfer is None:
                 return
             apdu, raw = transfer
@@ -410,9 +414,8 @@ class MeterDecoder:
         self._gbt.frame_lost()  # the blocks it carried, if any
 
     def _report_dropped(self, raw: bytes, framing: Framing, out: list[Result]) -> None:
-        if raw:
-            message = "segmented message incomplete: frames lost"
-            out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
+        message = "segmented message incomplete: frames lost"
+        out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
 
     def _telegram(self, telegram: Telegram) -> Telegram:
         self.stats.telegrams += 1

@@ -9,7 +9,8 @@ first segment of a message.
 from __future__ import annotations
 
 from binascii import crc_hqx
-from typing import NamedTuple
+from dataclasses import dataclass
+import re
 
 from .crc import BIT_REVERSED, crc16_x25, x25_value
 from .errors import ChecksumError, NotAFrame
@@ -24,7 +25,8 @@ LLC_HEADERS = (b"\xe6\xe7\x00", b"\xe6\xe6\x00")
 MAX_MESSAGE = 16384
 
 
-class HdlcFrame(NamedTuple):
+@dataclass(slots=True)  # not frozen, as model.Reading: one per frame
+class HdlcFrame:
     """One verified frame."""
 
     end: int
@@ -33,10 +35,48 @@ class HdlcFrame(NamedTuple):
     """More segments of the same message follow."""
     control: int
     info: bytes
+    raw: bytes
+    """The frame as received, flags included."""
 
 
 def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     """The frame opened by the flag at `start`, None if more bytes are needed."""
+    # Most frames arrive whole and intact: one pattern finds their header, and each check
+    # is one CRC over the bytes with their CRC appended. Anything else is judged below.
+    header = _WHOLE_HEADER.match(buf, start + 1)
+    if header is not None:
+        body = start + 1
+        close = body + ((buf[body] & 0x07) << 8 | buf[body + 1])
+        header_end = header.end()
+        if header_end + 2 <= close - 2 and close < len(buf) and buf[close] == FLAG:
+            reflected = buf[body:close].translate(BIT_REVERSED)
+            if (
+                crc_hqx(reflected[: header_end + 2 - body], 0xFFFF) == _X25_RESIDUE
+                and crc_hqx(reflected, 0xFFFF) == _X25_RESIDUE
+            ):
+                raw = bytes(buf[start : close + 1])
+                info = raw[header_end + 2 - start : close - 2 - start]
+                return HdlcFrame(
+                    close, bool(buf[body] & _SEGMENTED), buf[header_end - 1], info, raw
+                )
+    return _checked_frame(buf, start)
+
+
+# Format type 0xA and length, destination and source address (1-4 bytes, the last with
+# bit 0 set), control.
+_EVEN = b"".join(re.escape(bytes((byte,))) for byte in range(0, 256, 2))
+_ODD = b"".join(re.escape(bytes((byte,))) for byte in range(1, 256, 2))
+_WHOLE_HEADER = re.compile(
+    rb"[\xa0-\xaf][\x00-\xff](?:[" + _EVEN + rb"]{0,3}[" + _ODD + rb"]){2}[\x00-\xff]",
+    re.DOTALL,
+)
+_X25_RESIDUE = 0x1D0F
+"""crc_hqx of bit-reversed bytes followed by their CRC-16/X.25 (little-endian)."""
+
+
+def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
+    """read_frame for any bytes: frames still arriving, false starts, failed checks and
+    frames whose line feeds a bridge wrote as CR LF."""
     available = len(buf)
     if available - start < 3:
         return None
@@ -93,8 +133,9 @@ def read_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         raise ChecksumError("HDLC FCS mismatch", close + 1, close if hcs_ok else None)
     if not hcs_ok:
         raise ChecksumError("HDLC HCS mismatch", close + 1)
-    info = bytes(buf[header_end + 2 : fcs_at]) if has_info else b""
-    return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info)
+    raw = bytes(buf[start : close + 1])
+    info = raw[header_end + 2 - start : fcs_at - start] if has_info else b""
+    return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info, raw)
 
 
 def _translated_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
@@ -134,7 +175,8 @@ def _translated_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     if not hcs_ok or crc16_x25(sent[:-2]) != fcs:
         raise NotAFrame("HDLC frame fails its checks, with or without its CRs")
     info = sent[header_end + 2 : -2] if has_info else b""
-    return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info)
+    raw = bytes(buf[start : end + 1])
+    return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info, raw)
 
 
 _HEADER_MAX = 2 + 2 * _MAX_ADDRESS + 1 + 2  # format, addresses, control, HCS
@@ -204,7 +246,7 @@ class HdlcMessages:
         """Raw frames of a message abandoned by the last `add` because segments were lost."""
         return self._parts.dropped
 
-    def add(self, frame: HdlcFrame, raw: bytes) -> tuple[bytes, bytes] | None:
+    def add(self, frame: HdlcFrame) -> tuple[bytes, bytes] | None:
         """The complete message (LLC stripped) and its raw frames, None while segments follow.
 
         A segment opening with an LLC header while another message is open starts a new
@@ -213,20 +255,21 @@ class HdlcMessages:
         """
         parts = self._parts
         parts.dropped = b""
+        info = frame.info
         if self._skipping:
-            if frame.info[:3] not in LLC_HEADERS:
+            if info[:3] not in LLC_HEADERS:
                 self._skipping = frame.segmented  # up to the lost message's last segment
                 return None
             self._skipping = False
         if not parts.active:
             if not frame.segmented:
-                return strip_llc(frame.info), raw
-            parts.begin(frame.info, raw)
+                return strip_llc(info), frame.raw
+            parts.begin(info, frame.raw)
             return None
-        if frame.info[:3] in LLC_HEADERS:
-            parts.begin(frame.info, raw)
+        if info[:3] in LLC_HEADERS:
+            parts.begin(info, frame.raw)
         else:
-            parts.add(frame.info, raw)
+            parts.add(info, frame.raw)
         if frame.segmented:
             return None
         message, frames = parts.take()
