@@ -473,9 +473,10 @@ class _ScanPlan:
         self._literals = literals
         self._steps = steps
         _entries, _strays, self._first, self._count, self._implicit = scan
-        self._direct: tuple[tuple[_Number | None, _ScanStep], ...] | None = None
-        """The steps, each after its unit and factor if it is a scaled integer, when no
-        reading depends on the maker (so `read` makes them without the scan)."""
+        self._direct: tuple[tuple[str | None, Decimal | None, _ScanStep], ...] | None = None
+        """Each step after the unit and factor (None: 1) of a scaled integer, or after
+        None, None; set when no reading depends on the maker (`read` then makes the
+        readings without the scan)."""
 
     @classmethod
     def build(
@@ -534,7 +535,10 @@ class _ScanPlan:
         if repr(plan.scan(buf, pos, end)) != repr(scan):
             return None
         if direct and not (first is not None and _is_text(first)):  # see _obis_values
-            plan._direct = tuple(zip(numbers, steps, strict=True))
+            plan._direct = tuple(
+                (*(number or (None, None)), step)
+                for number, step in zip(numbers, steps, strict=True)
+            )
         return plan
 
     def check_direct(self, buf: bytes, pos: int, values: dict[str, Reading], zone: tzinfo) -> None:
@@ -586,14 +590,12 @@ class _ScanPlan:
         values = {}
         strays: list[tuple[int, Value]] = []
         decimal = Decimal
-        for (number, (index, code, scaling, encoding, guard)), field in zip(
-            direct, fields[1::2], strict=True
-        ):
-            if number is not None:  # the common case: obis.scale inline
-                unit, factor = number
+        for (unit, factor, step), field in zip(direct, fields[1::2], strict=True):
+            if unit is not None:  # the common case: obis.scale inline
                 amount = decimal(field)
-                values[code] = Reading(amount if factor is None else amount * factor, unit)
+                values[step[1]] = Reading(amount if factor is None else amount * factor, unit)
                 continue
+            index, code, scaling, encoding, guard = step
             if index < 0 and type(field) is bytes and (text := _SAME_TEXTS.get(field)):
                 values[code] = Reading(text)  # an identifier read from an earlier telegram
                 continue
