@@ -79,6 +79,21 @@ def test_raw_apdu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0]["values"]["0-0:42.0.0"] == {"value": "KFM1200200234804", "unit": ""}  # type: ignore[index]
 
 
+def test_raw_apdu_cut_in_the_wrong_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As a user on the Gurux forum posted one (forum topic 19437): bytes of the tag left
+    # at its end. It is said why nothing decoded.
+    path = tmp_path / "raw.hex"
+    path.write_text(sample("at07_kaifa_ma309_salzburgnetz_rawapdu_plain")["hex"] + "acd76e")
+    code, lines, errors = run(["--hex", str(path)], capsys)
+    assert (code, lines) == (1, [])
+    assert errors == [
+        "error: plaintext APDU does not decode: 3 bytes of garbage after the notification body",
+        "error: no telegram decoded from the input",
+    ]
+
+
 def test_wrong_key_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     xx02 = sample("xx02_lg_e450_gbt_hdlc_enc_auth_a")
     path = tmp_path / "xx02.hex"

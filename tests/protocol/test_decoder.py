@@ -147,6 +147,44 @@ def test_raw_notification_in_chunks() -> None:
     assert (telegram.framing, telegram.raw) == (Framing.RAW, PLAIN)
 
 
+def test_raw_notification_that_does_not_decode_is_reported_at_the_end_of_input() -> None:
+    # A pasted APDU cut in the wrong place (bytes of its tag left at its end): nothing says
+    # where a bare notification ends, so only the end of the input tells.
+    decoder = MeterDecoder()
+    assert decoder.feed(PLAIN + b"\xac\xd7\x6e") == []
+    (failure,) = decoder.flush()
+    assert isinstance(failure, DecodeFailure)
+    assert (failure.kind, failure.framing, failure.raw) == (
+        FailureKind.CORRUPT,
+        Framing.RAW,
+        PLAIN + b"\xac\xd7\x6e",
+    )
+    assert failure.message == (
+        "plaintext APDU does not decode: 3 bytes of garbage after the notification body"
+    )
+
+
+def test_raw_notification_of_unknown_layout_is_reported_at_the_end_of_input() -> None:
+    unknown = b"\x0f\x00\x00\x00\x01\x00\x01\x02\x12\x00\x01\x12\x00\x02"  # two numbers
+    decoder = MeterDecoder()
+    assert decoder.feed(unknown) == []
+    (failure,) = decoder.flush()
+    assert isinstance(failure, DecodeFailure)
+    assert failure.kind is FailureKind.UNSUPPORTED
+    assert failure.message.startswith("APDU not understood: no known layout")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [XX01 + b"\x0f\x00\x00\x00\x01\x00\xff", b"\x0f\x00\x00\x00\x01\x00\xff" + PLAIN],
+    ids=["after a telegram", "before a notification"],
+)
+def test_notification_like_noise_in_an_input_with_telegrams_stays_quiet(data: bytes) -> None:
+    decoder = MeterDecoder()
+    results = decoder.feed(data) + decoder.flush()
+    assert [type(r) for r in results] == [Telegram]
+
+
 def test_non_push_apdu_is_unsupported() -> None:
     (failure,) = MeterDecoder().feed(hdlc_frames(b"\xc4\x01\xc1\x00\x06\x00\x00\x00\x01"))
     assert isinstance(failure, DecodeFailure)

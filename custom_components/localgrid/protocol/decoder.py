@@ -98,6 +98,11 @@ class MeterDecoder:
         self._gbt = BlockTransfer()
         self._rejected = 0
         """Bytes at the buffer's start inside a frame that failed its check: never decoded."""
+        self._undecodable: tuple[ValueError, bytes] | None = None
+        """Why the input's remaining bytes, taken for a bare plaintext notification at the
+        end of the input, did not decode. A bare notification has no length, so only the
+        end of the input tells; flush() says why when the input yielded no telegram (an
+        APDU pasted into the decode command and cut in the wrong place, say)."""
         self.stats = DecoderStats()
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Result]:
@@ -116,13 +121,17 @@ class MeterDecoder:
         return out
 
     def flush(self) -> list[Result]:
-        """End of input: decode what no longer needs to wait, report what was cut short."""
+        """End of input: decode what no longer needs to wait, report what was cut short
+        (and why bytes taken for a plaintext APDU did not decode, if nothing did)."""
         out: list[Result] = []
+        self._undecodable = None
         try:
             self._scan(out, final=True)
         except Exception as err:  # same guard as feed()
             _LOGGER.exception("Meter decoder error; buffered bytes dropped")
             out.append(self._fail(FailureKind.UNSUPPORTED, f"decoder error: {err!r}", None, b""))
+        if self._undecodable is not None and not self.stats.telegrams:
+            out.append(self._undecodable_failure(*self._undecodable))
         for assembler, framing in (
             (self._mbus, Framing.MBUS),
             (self._hdlc, Framing.HDLC),
@@ -135,6 +144,13 @@ class MeterDecoder:
         self._buf.clear()
         self._rejected = 0
         return out
+
+    def _undecodable_failure(self, err: ValueError, apdu: bytes) -> DecodeFailure:
+        if isinstance(err, cosem.UnsupportedLayoutError):
+            kind, message = FailureKind.UNSUPPORTED, f"APDU not understood: {err}"
+        else:
+            kind, message = FailureKind.CORRUPT, f"plaintext APDU does not decode: {err}"
+        return self._fail(kind, message, Framing.RAW, apdu)
 
     @property
     def buffered(self) -> int:
@@ -170,7 +186,7 @@ class MeterDecoder:
             first = buf[start]
             incomplete = False
             try:
-                end = self._read(first, start, out, bare_allowed and start >= rejected_end)
+                end = self._read(first, start, out, bare_allowed and start >= rejected_end, final)
                 incomplete = end is None
             except NotAFrame:
                 end = None
@@ -208,7 +224,9 @@ class MeterDecoder:
 
     # Framing readers: index after the frame, None to wait for more bytes.
 
-    def _read(self, first: int, start: int, out: list[Result], bare_allowed: bool) -> int | None:
+    def _read(
+        self, first: int, start: int, out: list[Result], bare_allowed: bool, final: bool
+    ) -> int | None:
         if first == mbus.START:
             return self._read_mbus(start, out)
         if first == hdlc.FLAG:
@@ -219,7 +237,7 @@ class MeterDecoder:
             raise NotAFrame("inside a frame cut short")
         if first in CIPHERED_TAGS:
             return self._read_bare_ciphered(start, out)
-        return self._read_bare_notification(start, out)
+        return self._read_bare_notification(start, out, final)
 
     def _read_mbus(self, start: int, out: list[Result]) -> int | None:
         frame = mbus.read_frame(self._buf, start)
@@ -306,7 +324,7 @@ class MeterDecoder:
         # telegram inside the rejected bytes too.
         return end if isinstance(result, Telegram) else start + 1
 
-    def _read_bare_notification(self, start: int, out: list[Result]) -> int | None:
+    def _read_bare_notification(self, start: int, out: list[Result], final: bool) -> int | None:
         # No length on the wire: only try it when no framed candidate follows, and only
         # accept what decodes completely to readings.
         buf = self._buf
@@ -315,8 +333,10 @@ class MeterDecoder:
         apdu = bytes(buf[start:])
         try:
             payload = cosem.decode_apdu(apdu, local_zone=self._zone)
-        except ValueError:
-            return None
+        except ValueError as err:
+            if final and start == 0:
+                self._undecodable = err, apdu  # see flush()
+            return None  # the rest may still arrive, or these bytes are noise
         if not payload.values:
             raise NotAFrame("notification without readings")
         out.append(self._telegram(Telegram(Framing.RAW, payload, raw=apdu)))
