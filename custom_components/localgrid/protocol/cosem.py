@@ -614,7 +614,8 @@ class _ScanPlan:
                 values[LIST_VERSION] = Reading(_text(value))
             else:
                 strays.append((index, value))
-        _stray_values(strays, self._count, values, zone)
+        if strays:
+            _stray_values(strays, self._count, values, zone)
         return values
 
 
