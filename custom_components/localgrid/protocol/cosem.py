@@ -30,6 +30,7 @@ from typing import TypeIs
 from . import axdr, obis
 from .axdr import CENTRAL_EUROPE, Value
 from .layouts import IMPLICIT_EXPONENTS, POSITIONAL_LAYOUTS, PUSH_LIST_EXPONENTS, PositionalLayout
+from .memo import remember
 from .model import Payload, Reading
 
 DATA_NOTIFICATION = 0x0F
@@ -607,7 +608,7 @@ class _ScanPlan:
                     if type(field) is bytes and _printable(field):
                         text = field.decode("ascii")
                         if reading.value == text:
-                            _remember_text(field, text)
+                            remember(_SAME_TEXTS, field, text, _MAX_SAME_TEXTS)
             elif guard and field[0] <= 15:
                 return None
             elif not index and _is_text(value):  # a list's version id: first, with its code
@@ -625,12 +626,6 @@ class _ScanPlan:
 _SAME_TEXTS: dict[bytes, str] = {}
 _MAX_SAME_TEXTS = 256
 """The dict starts anew when full; a meter sends a handful."""
-
-
-def _remember_text(field: bytes, text: str) -> None:
-    if len(_SAME_TEXTS) >= _MAX_SAME_TEXTS:
-        _SAME_TEXTS.clear()
-    _SAME_TEXTS[field] = text
 
 
 type _Number = tuple[str, Decimal | None]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import binascii
 
+from .memo import remember
+
 BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
 
 
@@ -68,9 +70,7 @@ def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     """CRC-16/ARC: init 0, reflected, no final xor."""
     steps = _STEPS.get(len(data))
     if steps is None:
-        if len(_STEPS) >= _MAX_LENGTHS:
-            _STEPS.clear()
-        steps = _STEPS[len(data)] = _division_steps(8 * len(data))
+        steps = remember(_STEPS, len(data), _division_steps(8 * len(data)), _MAX_LENGTHS)
     message = int.from_bytes(data, "little")
     crc = message
     for cut, mask, low_shift, high_shift in steps:

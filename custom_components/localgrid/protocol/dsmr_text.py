@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import re
 
 from . import axdr
+from .memo import remember
 from .model import Payload, Reading
 from .obis import normalised, unit_normalisation
 
@@ -262,7 +263,9 @@ class _Plan:
             elif kind == _HEX_VALUE:
                 text = _SAME_TEXTS.get(group)
                 if text is None:
-                    text = _remembered(_SAME_TEXTS, group, _text(group.encode("latin-1")))
+                    text = remember(
+                        _SAME_TEXTS, group, _text(group.encode("latin-1")), _MAX_REMEMBERED
+                    )
                 if text:
                     values[code] = Reading(text)
             elif kind == _TIME:
@@ -273,7 +276,7 @@ class _Plan:
                 key = (code, group)
                 read = _SAME_OBJECTS.get(key)
                 if read is None:
-                    read = _remembered(_SAME_OBJECTS, key, _other_object(code, group))
+                    read = remember(_SAME_OBJECTS, key, _other_object(code, group), _MAX_REMEMBERED)
                 for read_code, reading in read:
                     copy = Reading(reading.value, reading.unit)
                     if read_code == code:
@@ -292,13 +295,6 @@ _SAME_OBJECTS: dict[tuple[str, str], tuple[tuple[str, Reading], ...]] = {}
 """What the line parser reads from a line, by its (code, parentheses)."""
 _MAX_REMEMBERED = 256
 """Entries per dict; a meter sends a handful, and the dict starts anew when full."""
-
-
-def _remembered[K, V](remembered: dict[K, V], key: K, found: V) -> V:
-    if len(remembered) >= _MAX_REMEMBERED:
-        remembered.clear()
-    remembered[key] = found
-    return found
 
 
 def _other_object(code: str, group: str) -> tuple[tuple[str, Reading], ...]:
