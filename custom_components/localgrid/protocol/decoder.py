@@ -99,10 +99,10 @@ class MeterDecoder:
         self._rejected = 0
         """Bytes at the buffer's start inside a frame that failed its check: never decoded."""
         self._undecodable: tuple[ValueError, bytes] | None = None
-        """Why the input's remaining bytes, taken for a bare plaintext notification at the
-        end of the input, did not decode. A bare notification has no length, so only the
-        end of the input tells; flush() says why when the input yielded no telegram (an
-        APDU pasted into the decode command and cut in the wrong place, say)."""
+        """Why the buffered bytes, taken for a bare plaintext notification, did not decode.
+        A bare notification has no length, so only the end of the input tells: flush()
+        scans anew and says why when the input yielded no telegram (an APDU pasted into
+        the decode command and cut in the wrong place, say)."""
         self.stats = DecoderStats()
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Result]:
@@ -186,7 +186,7 @@ class MeterDecoder:
             first = buf[start]
             incomplete = False
             try:
-                end = self._read(first, start, out, bare_allowed and start >= rejected_end, final)
+                end = self._read(first, start, out, bare_allowed and start >= rejected_end)
                 incomplete = end is None
             except NotAFrame:
                 end = None
@@ -224,9 +224,7 @@ class MeterDecoder:
 
     # Framing readers: index after the frame, None to wait for more bytes.
 
-    def _read(
-        self, first: int, start: int, out: list[Result], bare_allowed: bool, final: bool
-    ) -> int | None:
+    def _read(self, first: int, start: int, out: list[Result], bare_allowed: bool) -> int | None:
         if first == mbus.START:
             return self._read_mbus(start, out)
         if first == hdlc.FLAG:
@@ -237,7 +235,7 @@ class MeterDecoder:
             raise NotAFrame("inside a frame cut short")
         if first in CIPHERED_TAGS:
             return self._read_bare_ciphered(start, out)
-        return self._read_bare_notification(start, out, final)
+        return self._read_bare_notification(start, out)
 
     def _read_mbus(self, start: int, out: list[Result]) -> int | None:
         frame = mbus.read_frame(self._buf, start)
@@ -252,8 +250,7 @@ class MeterDecoder:
         except ValueError as err:
             out.append(self._fail(FailureKind.UNSUPPORTED, str(err), Framing.MBUS, raw))
             return frame.end
-        if dropped := self._mbus.dropped:
-            self._report_dropped(dropped, Framing.MBUS, out)
+        self._report_dropped(self._mbus.dropped, Framing.MBUS, out)
         if message is not None:
             self._message(message[0], message[1], Framing.MBUS, out)
         return frame.end
@@ -269,8 +266,7 @@ class MeterDecoder:
         except ReassemblyError as err:
             out.append(self._fail(FailureKind.CORRUPT, str(err), Framing.HDLC, err.raw))
             return frame.end
-        if dropped := self._hdlc.dropped:
-            self._report_dropped(dropped, Framing.HDLC, out)
+        self._report_dropped(self._hdlc.dropped, Framing.HDLC, out)
         if message is not None:
             self._message(message[0], message[1], Framing.HDLC, out)
         return frame.end
@@ -324,7 +320,7 @@ class MeterDecoder:
         # telegram inside the rejected bytes too.
         return end if isinstance(result, Telegram) else start + 1
 
-    def _read_bare_notification(self, start: int, out: list[Result], final: bool) -> int | None:
+    def _read_bare_notification(self, start: int, out: list[Result]) -> int | None:
         # No length on the wire: only try it when no framed candidate follows, and only
         # accept what decodes completely to readings.
         buf = self._buf
@@ -334,8 +330,8 @@ class MeterDecoder:
         try:
             payload = cosem.decode_apdu(apdu, local_zone=self._zone)
         except ValueError as err:
-            if final and start == 0:
-                self._undecodable = err, apdu  # see flush()
+            if start == 0:
+                self._undecodable = err, apdu  # read by flush() after its own scan
             return None  # the rest may still arrive, or these bytes are noise
         if not payload.values:
             raise NotAFrame("notification without readings")
@@ -354,8 +350,7 @@ class MeterDecoder:
             except ValueError as err:
                 out.append(self._fail(FailureKind.CORRUPT, str(err), framing, raw))
                 return
-            if dropped := self._gbt.dropped:
-                self._report_dropped(dropped, framing, out)
+            self._report_dropped(self._gbt.dropped, framing, out)
             if transfer is None:
                 return
             apdu, raw = transfer
@@ -434,8 +429,9 @@ class MeterDecoder:
         self._gbt.frame_lost()  # the blocks it carried, if any
 
     def _report_dropped(self, raw: bytes, framing: Framing, out: list[Result]) -> None:
-        message = "segmented message incomplete: frames lost"
-        out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
+        if raw:
+            message = "segmented message incomplete: frames lost"
+            out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
 
     def _telegram(self, telegram: Telegram) -> Telegram:
         self.stats.telegrams += 1

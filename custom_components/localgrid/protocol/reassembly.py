@@ -14,19 +14,22 @@ class ReassemblyError(ValueError):
 class Reassembly:
     """The parts received so far of one message, with the raw frames that carried them."""
 
-    __slots__ = ("_limit", "_parts", "_raw", "_size", "active", "dropped", "next_index")
+    __slots__ = ("_limit", "_parts", "_raw", "_size", "dropped", "next_index")
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._parts: list[bytes] = []
         self._raw: list[bytes] = []
         self._size = 0
-        self.active = False
-        """Whether a message is in progress (an attribute: it is read for every frame)."""
         self.next_index = 0
         """Sequence number the next part must carry (for formats that number them)."""
         self.dropped = b""
         """Raw frames of a partial message abandoned by the last `begin` (parts lost)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether a message is in progress."""
+        return bool(self._raw)
 
     def begin(self, part: bytes, raw: bytes, next_index: int = 0) -> None:
         """Start a new message, abandoning (into `dropped`) one still in progress."""
@@ -38,7 +41,6 @@ class Reassembly:
         self._size += len(part)
         self._parts.append(part)
         self._raw.append(raw)
-        self.active = True
         self.next_index = next_index
         if self._size > self._limit:
             lost = self.drop()
@@ -55,6 +57,5 @@ class Reassembly:
         self._parts.clear()
         self._raw.clear()
         self._size = 0
-        self.active = False
         self.next_index = 0
         return raw
