@@ -597,18 +597,21 @@ class _ScanPlan:
                 values[step[1]] = Reading(amount if factor is None else amount * factor, unit)
                 continue
             index, code, scaling, encoding, guard = step
-            if index < 0 and type(field) is bytes and (text := _SAME_TEXTS.get(field)):
-                values[code] = Reading(text)  # an identifier read from an earlier telegram
+            if index < 0 and type(field) is bytes and (same := _SAME_TEXTS.get(field)):
+                values[code] = same  # an identifier read from an earlier telegram
                 continue
             value: Value = field if encoding is None else field.decode(encoding, "replace")
             if index < 0:
                 reading = _reading(code, value, scaling, maker, zone)
                 if reading is not None:
                     values[code] = reading
-                    if type(field) is bytes and _printable(field):
-                        text = field.decode("ascii")
-                        if reading.value == text:
-                            remember(_SAME_TEXTS, field, text, _MAX_SAME_TEXTS)
+                    if (
+                        type(field) is bytes
+                        and _printable(field)
+                        and reading.value == field.decode("ascii")
+                        and not reading.unit
+                    ):
+                        remember(_SAME_TEXTS, field, reading, _MAX_SAME_TEXTS)
             elif guard and field[0] <= 15:
                 return None
             elif not index and _is_text(value):  # a list's version id: first, with its code
@@ -620,10 +623,11 @@ class _ScanPlan:
         return values
 
 
-# Identifiers and versions: the same bytes in every telegram of a meter, so each is decoded
-# once (a Reading is still made per telegram). Only printable ASCII read as sent goes here,
-# which octet, visible and UTF-8 strings all read alike: never hex text or a date-time.
-_SAME_TEXTS: dict[bytes, str] = {}
+# Identifiers and versions: the same bytes in every telegram of a meter, so each is read
+# once and its Reading shared by the telegrams (readings are never changed once made).
+# Only printable ASCII read as sent goes here, which octet, visible and UTF-8 strings all
+# read alike: never hex text or a date-time.
+_SAME_TEXTS: dict[bytes, Reading] = {}
 _MAX_SAME_TEXTS = 256
 """The dict starts anew when full; a meter sends a handful."""
 

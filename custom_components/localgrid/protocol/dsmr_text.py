@@ -261,13 +261,12 @@ class _Plan:
                 if group:
                     values[code] = Reading(group)
             elif kind == _HEX_VALUE:
-                text = _SAME_TEXTS.get(group)
-                if text is None:
-                    text = remember(
-                        _SAME_TEXTS, group, _text(group.encode("latin-1")), _MAX_REMEMBERED
-                    )
-                if text:
-                    values[code] = Reading(text)
+                same = _SAME_TEXTS.get(group)
+                if same is None:
+                    same = Reading(_text(group.encode("latin-1")))
+                    remember(_SAME_TEXTS, group, same, _MAX_REMEMBERED)
+                if same.value:
+                    values[code] = same
             elif kind == _TIME:
                 moment = _timestamp(group)
                 if moment is not None:
@@ -278,19 +277,19 @@ class _Plan:
                 if read is None:
                     read = remember(_SAME_OBJECTS, key, _other_object(code, group), _MAX_REMEMBERED)
                 for read_code, reading in read:
-                    copy = Reading(reading.value, reading.unit)
                     if read_code == code:
-                        values[code] = copy
+                        values[code] = reading
                     else:  # a register the line names: as _add_object, never replaced
-                        values.setdefault(read_code, copy)
+                        values.setdefault(read_code, reading)
         return values
 
 
 # Identifiers, messages and logs are the same text in every telegram of a meter, so each
-# is decoded once (a Reading is still made per telegram). Keyed by the exact text: a line
-# that changed (a new log entry, a profile's next value) is read anew. The clock and the
-# numbers of plain lines never go here.
-_SAME_TEXTS: dict[str, str] = {}
+# is read once and its Readings shared by the telegrams (readings are never changed once
+# made). Keyed by the exact text: a line that changed (a new log entry, a profile's next
+# value) is read anew. The clock and the numbers of plain lines never go here.
+_SAME_TEXTS: dict[str, Reading] = {}
+"""The reading of a hex-encoded text by its hex digits (its value "" for none)."""
 _SAME_OBJECTS: dict[tuple[str, str], tuple[tuple[str, Reading], ...]] = {}
 """What the line parser reads from a line, by its (code, parentheses)."""
 _MAX_REMEMBERED = 256

@@ -14,7 +14,8 @@ class Reading:
 
     Numbers are exact Decimals (scalers applied without float drift); identifiers,
     versions and other text stay str; dates are aware datetimes.
-    Readings, payloads and telegrams are not changed once made, yet not frozen: a frozen
+    Readings, payloads and telegrams are not changed once made (the parsers share the
+    readings of a meter's identifiers between its telegrams), yet not frozen: a frozen
     dataclass's __init__ takes twice as long, and a telegram makes dozens of readings
     (instructions per telegram without freezing: DSMR 5 -16%, plain HDLC -19%).
     """
