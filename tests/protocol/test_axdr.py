@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 import math
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from custom_components.localgrid.protocol.axdr import (
     AxdrError,
     decode,
     is_datetime,
+    on_standard_time,
     parse_datetime,
     read_length,
 )
@@ -172,6 +174,23 @@ def test_datetime_unspecified_deviation_reads_local_wall_clock() -> None:
     assert summer.utcoffset() == timedelta(hours=2)  # CEST in May
     winter = parse_datetime(bytes.fromhex("07EA0104010B2715FF800000"), 0, UTC)
     assert winter == datetime(2026, 1, 4, 11, 39, 21, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "wall_clock", "offset"),
+    [
+        ("Europe/Oslo", datetime(2017, 10, 20, 3, 43, 30), 1),  # summer: CET, not CEST
+        ("Europe/Oslo", datetime(2017, 12, 20, 3, 43, 30), 1),  # winter: as it was read
+        ("Europe/Helsinki", datetime(2026, 5, 25, 17, 0, 55), 2),  # EET, not EEST
+        ("Europe/Oslo", datetime(2017, 10, 29, 2, 30), 1),  # the hour the clocks repeat
+        ("Europe/Oslo", datetime(2017, 3, 26, 2, 30), 1),  # the hour summer time skips
+    ],
+)
+def test_on_standard_time(zone: str, wall_clock: datetime, offset: int) -> None:
+    """A clock without summer time: its wall-clock time in the zone's standard offset."""
+    moment = on_standard_time(wall_clock.replace(tzinfo=ZoneInfo(zone)))
+    assert moment.replace(tzinfo=None) == wall_clock
+    assert moment.utcoffset() == timedelta(hours=offset)
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+import json
+from pathlib import Path
 import struct
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.localgrid.protocol import cosem
+from custom_components.localgrid.protocol import cosem, hdlc
 from custom_components.localgrid.protocol.cosem import (
     ApduError,
     UnsupportedLayoutError,
@@ -20,6 +23,7 @@ from custom_components.localgrid.protocol.model import Reading
 
 from .corpus import DLMS_IDS, plaintext
 
+EXTRA = Path(__file__).parent.parent / "fixtures" / "meters_extra"
 BODY = "0202" + "0906" + "0100200700FF" + "1200EC"  # {1-0:32.7.0, 236}
 DT = "07E5091B01092F0F00FF8880"
 
@@ -340,3 +344,57 @@ def test_meter_number_sent_as_a_number(value: Decimal | str, meter_id: str | Non
     # A meter number sent as text comes first.
     values["0-0:96.1.0"] = Reading("1KFM0200175269")
     assert cosem._meter_id(values) == "1KFM0200175269"
+
+
+def _kamstrup_summer_apdu() -> bytes:
+    """A Kamstrup list sent 2017-08-16 16:00:05 (deviation unspecified, status 00), with
+    its clock in the notification header and again as 0-1:1.0.0 in the list."""
+    path = EXTRA / "no14_kamstrup_1phase_hourly_clock_in_list_hdlc_plain.json"
+    frame = hdlc.read_frame(bytes.fromhex(json.loads(path.read_text())["hex"]), 0)
+    assert frame is not None
+    return hdlc.strip_llc(frame.info)
+
+
+OSLO = ZoneInfo("Europe/Oslo")
+_STANDARD = datetime(2017, 8, 16, 16, 0, 5, tzinfo=timezone(timedelta(hours=1)))
+_SUMMER = datetime(2017, 8, 16, 16, 0, 5, tzinfo=OSLO)
+
+
+@pytest.mark.parametrize(
+    ("change", "system_title", "moment"),
+    [
+        (None, None, _STANDARD),  # named by its list version, Kamstrup_V0001
+        ((b"Kamstrup_V0001", b"Xamstrup_V0001"), None, _SUMMER),  # another maker
+        ((b"Kamstrup_V0001", b"Xamstrup_V0001"), b"KAM\x01\x02\x03\x04\x05", _STANDARD),
+    ],
+)
+def test_kamstrup_clock_runs_on_standard_time(
+    change: tuple[bytes, bytes] | None, system_title: bytes | None, moment: datetime
+) -> None:
+    """Kamstrup clocks stay on standard time in summer (STANDARD_TIME_MAKERS); other
+    makers' times without deviation are read as the local wall clock."""
+    apdu = _kamstrup_summer_apdu()
+    if change is not None:
+        apdu = apdu.replace(*change)
+    payload = decode_apdu(apdu, system_title=system_title, local_zone=OSLO)
+    assert payload.timestamp == moment
+    assert payload.timestamp.utcoffset() == moment.utcoffset()  # type: ignore[union-attr]
+    without_header_time = apdu[:5] + b"\x00" + apdu[18:]
+    for read in (
+        payload,
+        decode_apdu(without_header_time, system_title=system_title, local_zone=OSLO),
+    ):
+        clock = read.values["0-1:1.0.0"].value
+        assert clock == moment
+        assert clock.utcoffset() == moment.utcoffset()  # type: ignore[union-attr]
+
+
+def test_kamstrup_time_sent_with_its_deviation_stays_as_sent() -> None:
+    apdu = _kamstrup_summer_apdu()
+    header_time = apdu[6:18]
+    assert header_time[9:12] == b"\x80\x00\x00"
+    sent_with_deviation = apdu[:6] + header_time[:9] + b"\xff\x88\x80" + apdu[18:]  # -120
+    payload = decode_apdu(sent_with_deviation, local_zone=OSLO)
+    assert payload.timestamp == _SUMMER
+    assert payload.timestamp.utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
+    assert payload.values["0-1:1.0.0"] == Reading(_STANDARD)  # the list's own, unspecified

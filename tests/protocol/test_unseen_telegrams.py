@@ -38,6 +38,8 @@ def decode(
         argv += ["--key", sample["key_hex"]]
     if sample["auth_key_hex"]:
         argv += ["--auth-key", sample["auth_key_hex"]]
+    if "timezone" in sample:  # where the meter's clock runs, as the user configures it
+        argv += ["--timezone", sample["timezone"]]
     code = main(argv)
     out, err = capsys.readouterr()
     assert (code, err) == (0, ""), err

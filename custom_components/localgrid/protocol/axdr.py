@@ -294,13 +294,29 @@ def parse_datetime(
     try:
         if deviation == DEVIATION_UNSPECIFIED or not -900 <= deviation <= 900:
             return datetime(year, month, day, hour, minute, second, micro, local_zone)
-        zone = _ZONES.get(deviation)
-        if zone is None:
-            zone = UTC if deviation == 0 else timezone(timedelta(minutes=-deviation))
-            _ZONES[deviation] = zone
-        return datetime(year, month, day, hour, minute, second, micro, zone)
+        return datetime(year, month, day, hour, minute, second, micro, _fixed_zone(-deviation))
     except ValueError:
         return None
+
+
+def on_standard_time(moment: datetime) -> datetime:
+    """A wall-clock time read in its zone, taken as that zone's standard time instead:
+    for a clock that never moves forward in summer."""
+    summer = moment.dst()
+    if not summer:
+        return moment
+    offset = moment.utcoffset()
+    assert offset is not None  # an aware time: its zone has an offset
+    return moment.replace(tzinfo=_fixed_zone((offset - summer) // timedelta(minutes=1)))
+
+
+def _fixed_zone(minutes: int) -> tzinfo:
+    """The zone `minutes` ahead of UTC."""
+    zone = _ZONES.get(minutes)
+    if zone is None:
+        zone = UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
+        _ZONES[minutes] = zone
+    return zone
 
 
 _ZONES: dict[int, tzinfo] = {}

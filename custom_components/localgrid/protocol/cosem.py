@@ -29,7 +29,13 @@ from typing import TypeIs
 
 from . import axdr, obis
 from .axdr import CENTRAL_EUROPE, Value
-from .layouts import IMPLICIT_EXPONENTS, POSITIONAL_LAYOUTS, PUSH_LIST_EXPONENTS, PositionalLayout
+from .layouts import (
+    IMPLICIT_EXPONENTS,
+    POSITIONAL_LAYOUTS,
+    PUSH_LIST_EXPONENTS,
+    STANDARD_TIME_MAKERS,
+    PositionalLayout,
+)
 from .memo import remember
 from .model import Payload, Reading
 
@@ -105,14 +111,14 @@ def decode_apdu(
                 plan.check_direct(buf, pos, values, local_zone)
             _remember(plan, size - pos)
     if values:
-        return _payload(values, timestamp)
+        return _payload(values, timestamp, maker, local_zone)
     raw: tuple[bytes, int, int] | None = (buf, pos, size)
     try:
         body, end = axdr.decode(buf, pos, size)
     except axdr.AxdrError as err:
         described = _descriptor_list(buf, pos, size, maker, local_zone)
         if described:
-            return _payload(described, timestamp)
+            return _payload(described, timestamp, maker, local_zone)
         body, end = _decode_swapped_tags(buf, pos, size, err)
         raw = None  # its data types are not the ones sent
     if end != size:
@@ -215,15 +221,43 @@ def _interpret(
         _obis_walk(body, values, maker, zone)
     if not values:
         raise UnsupportedLayoutError(f"no known layout for a body of kinds {_kinds(body)}")
-    return _payload(values, timestamp)
+    return _payload(values, timestamp, maker, zone)
 
 
-def _payload(values: dict[str, Reading], timestamp: datetime | None) -> Payload:
+def _payload(
+    values: dict[str, Reading], timestamp: datetime | None, maker: str, zone: tzinfo
+) -> Payload:
+    """`maker`: named by the system title (else by the values); `zone`: where times sent
+    without deviation were read."""
+    if (maker or _named_maker(values)) in STANDARD_TIME_MAKERS:
+        timestamp = _on_standard_time(values, timestamp, zone)
     if timestamp is None:
         clock = values.get(CLOCK)
         if clock is not None and isinstance(clock.value, datetime):
             timestamp = clock.value
     return Payload(values, timestamp, _meter_id(values))
+
+
+def _named_maker(values: dict[str, Reading]) -> str:
+    for code in MAKER_CODES:
+        reading = values.get(code)
+        if reading is not None and isinstance(reading.value, str) and len(reading.value) >= 3:
+            return reading.value[:3].upper()
+    return ""
+
+
+def _on_standard_time(
+    values: dict[str, Reading], timestamp: datetime | None, zone: tzinfo
+) -> datetime | None:
+    """The times read in `zone` (sent without deviation), in `values` and the returned
+    `timestamp`, as the zone's standard time (see STANDARD_TIME_MAKERS)."""
+    for code, reading in values.items():  # only times move; the dict is this call's own
+        moment = reading.value
+        if isinstance(moment, datetime) and moment.tzinfo is zone:
+            values[code] = Reading(axdr.on_standard_time(moment), reading.unit)
+    if timestamp is not None and timestamp.tzinfo is zone:
+        timestamp = axdr.on_standard_time(timestamp)
+    return timestamp
 
 
 def _meter_id(values: dict[str, Reading]) -> str | None:

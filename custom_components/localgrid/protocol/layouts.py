@@ -239,6 +239,14 @@ IMPLICIT_EXPONENTS: Mapping[str, Mapping[str, int]] = {
     "ISK": {"voltage": -1, "current": -2},
 }
 
+STANDARD_TIME_MAKERS = frozenset({"KAM"})
+"""Makers whose clocks run on local standard time all year, sent without deviation: their
+times are read as the zone's standard time, not its summer time. Kamstrup: a Norwegian
+list 2 published with the time it was received (AmsToMqttBridge's Kamstrup sample,
+received 04:43:32 CEST, clock 03:43:30) and an NTP-checked capture (amsreader-firmware
+pull request 1227: summer clock 21:14 at 20:14 UTC); the DST bit some send is not
+followed by the clock (amsreader, same pull request)."""
+
 PUSH_LIST_EXPONENTS: Mapping[str, int] = {"current": -2, "power_factor": -3}
 """Push-object lists (layout 4) of a maker the telegram does not name (no system title,
 no logical device name: plaintext L+G E450 pushes). Every maker known to send them
