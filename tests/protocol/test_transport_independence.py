@@ -203,21 +203,25 @@ def test_many_p1_texts() -> None:
     assert len(P1_IDS) >= 50
 
 
+@pytest.mark.parametrize("lead", [b"", b"\n", b"\r\n"])
 @pytest.mark.parametrize("sample_id", P1_IDS)
-def test_p1_text_encrypted_as_on_a_smarty_meter(sample_id: str) -> None:
-    """Luxembourg sends the whole telegram as one ciphered APDU on P1, with 0x30."""
-    sent = cipher(_text(sample_id), KEY, control=0x30, auth_key=AUTH_KEY, title=SMARTY_TITLE)
+def test_p1_text_encrypted_as_on_a_smarty_meter(sample_id: str, lead: bytes) -> None:
+    """Luxembourg sends the whole telegram as one ciphered APDU on P1, with 0x30. A Smarty
+    simulator's text opens with a line end (`lead`)."""
+    text = lead + _text(sample_id)
+    sent = cipher(text, KEY, control=0x30, auth_key=AUTH_KEY, title=SMARTY_TITLE)
     (telegram,) = MeterDecoder(KEY, AUTH_KEY).feed(sent)
     assert isinstance(telegram, Telegram), telegram
     assert telegram.payload == reference(sample_id).payload
     assert telegram.authenticated is True
 
 
-@pytest.mark.parametrize("line_end", [b"\n", b"\r\r\n"])
+@pytest.mark.parametrize("line_end", [b"\n", b"\n\n", b"\r\r\n"])
 @pytest.mark.parametrize("sample_id", P1_IDS)
 def test_p1_text_with_its_line_ends_rewritten(sample_id: str, line_end: bytes) -> None:
-    """LF: a copy or a channel that turned CRLF into LF; CR CR LF: a bridge in text mode
-    (as the HDLC ones) that writes each LF as CR LF. The CRC still tells the telegram."""
+    """LF: a copy or a channel that turned CRLF into LF; LF LF: a capture that turned each
+    CR into LF; CR CR LF: a bridge in text mode (as the HDLC ones) that writes each LF as
+    CR LF. The CRC still tells the telegram."""
     text = _text(sample_id).replace(b"\r\n", line_end)
     results = MeterDecoder().feed(text + b"/")
     assert [result.payload for result in results if isinstance(result, Telegram)] == [

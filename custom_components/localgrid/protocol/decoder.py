@@ -54,6 +54,7 @@ MAX_PENDING = 16384
 _TITLE_HEADER = 2 + 8  # DB 08 <system title>
 _HDLC_HEADER_MAX = 3 + 4 + 4 + 1 + 2  # flag, format, two 4-byte addresses, control, HCS
 _GBT_TAG = bytes((GENERAL_BLOCK_TRANSFER,))
+_LINE_ENDS = b"\r\n"
 
 
 @dataclass(slots=True)
@@ -387,7 +388,8 @@ class MeterDecoder:
             plaintext, authenticated = self._decryptor.decrypt(ciphered)
         except CipherError as err:
             return self._fail(err.kind, str(err), framing, raw)
-        text = plaintext[:1] == b"/"
+        # A P1 text telegram; a Smarty simulator's opens with a line end.
+        text = plaintext.lstrip(_LINE_ENDS)[:1] == b"/"
         payload: Payload
         try:
             if text:
@@ -475,7 +477,7 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
 
 def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo) -> Payload:
     """A decrypted P1 telegram; its CRC is not enforced (Smarty meters send a wrong one)."""
-    frame = p1.read_telegram(plaintext, 0, lenient=True)
+    frame = p1.read_telegram(plaintext.lstrip(_LINE_ENDS), 0, lenient=True)
     if frame is None:
         raise ValueError("decrypted P1 telegram has no end")
     return dsmr_text.parse_telegram(frame.text, zone)

@@ -35,8 +35,9 @@ _SINGLE = re.compile(_SINGLE_TEXT)
 # the register it carries.
 _NAMED_CODE = re.compile(rb"\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}")
 # A line break inside parentheses (a long text message wrapped, DSMR 4.2/5.0 examples)
-# continues the line too: the next line closes a parenthesis before opening one.
-_CONTINUATION = re.compile(rb"\r?\n(?=\(|[^()\r\n]*\))")
+# continues the line too: the next line closes a parenthesis before opening one. Blank
+# lines in between are line ends a capture doubled (each CR written as LF).
+_CONTINUATION = re.compile(rb"(?:\r?\n)+(?=\(|[^()\r\n]*\))")
 # The W/S (winter/summer) flag; a Landis+Gyr E350 writes it in lower case.
 _TIMESTAMP = re.compile(rb"\d{12}[WSws]?")
 _TIMED_VALUE = re.compile(rb"\(\d{12}[WSws]?\)\(" + _NUMBER_TEXT + rb"\*[^()\r\n]+\)")

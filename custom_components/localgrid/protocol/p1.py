@@ -98,17 +98,20 @@ def _with_crlf(body: bytes | bytearray, crc: int) -> bytes | None:
     """The body with its line ends restored to CRLF, if the CRC then verifies.
 
     The meter computed its CRC over CRLF lines. A telegram copied from a document or
-    passed through a text channel arrives with LF only; one passed through a bridge in
-    text mode (which writes each LF as CR LF) with CR CR LF. Only tried after a
-    mismatch, so intact telegrams pay nothing.
+    passed through a text channel arrives with LF only, or with LF LF where a capture
+    turned each CR into LF; one passed through a bridge in text mode (which writes each
+    LF as CR LF) with CR CR LF. Only tried after a mismatch, so intact telegrams pay
+    nothing.
     """
     if _CR_CRLF in body:
-        restored = bytes(body).replace(_CR_CRLF, b"\r\n")
+        candidates = [bytes(body).replace(_CR_CRLF, b"\r\n")]
     elif b"\r" not in body and b"\n" in body:
-        restored = bytes(body).replace(b"\n", b"\r\n")
+        candidates = [bytes(body).replace(b"\n", b"\r\n")]
+        if b"\n\n" in body:
+            candidates.append(bytes(body).replace(b"\n\n", b"\r\n"))
     else:
         return None
-    return restored if crc16_arc(restored) == crc else None
+    return next((text for text in candidates if crc16_arc(text) == crc), None)
 
 
 def _after_line_end(buf: bytes | bytearray, end: int) -> int:
