@@ -227,9 +227,12 @@ def _interpret(
 def _payload(
     values: dict[str, Reading], timestamp: datetime | None, maker: str, zone: tzinfo
 ) -> Payload:
-    """`maker`: named by the system title (else by the values); `zone`: where times sent
-    without deviation were read."""
-    if (maker or _named_maker(values)) in STANDARD_TIME_MAKERS:
+    """`maker`: named by the system title; `zone`: where times sent without deviation
+    were read. (A list that names its maker has its own times read with it, see
+    `_obis_values`; only the header's time is left to look up that name for.)"""
+    if not maker and timestamp is not None and timestamp.tzinfo is zone:
+        maker = _named_maker(values)
+    if maker in STANDARD_TIME_MAKERS:
         timestamp = _on_standard_time(values, timestamp, zone)
     if timestamp is None:
         clock = values.get(CLOCK)
@@ -345,6 +348,8 @@ def _obis_values(scan: Scan, values: dict[str, Reading], maker: str, zone: tzinf
     if unscaled_volts:
         _mains_voltages(values, unscaled_volts, maker)
     _stray_values(strays, count, values, zone)
+    if maker in STANDARD_TIME_MAKERS:
+        _on_standard_time(values, None, zone)
 
 
 def _stray_values(
