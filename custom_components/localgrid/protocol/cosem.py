@@ -20,6 +20,7 @@ entries whose OBIS tag bytes a Landis+Gyr firmware writes swapped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from math import isfinite
@@ -242,11 +243,7 @@ def _payload(
 
 
 def _named_maker(values: dict[str, Reading]) -> str:
-    for code in MAKER_CODES:
-        reading = values.get(code)
-        if reading is not None and isinstance(reading.value, str) and len(reading.value) >= 3:
-            return reading.value[:3].upper()
-    return ""
+    return _maker((code, values[code].value, None) for code in MAKER_CODES if code in values)
 
 
 def _on_standard_time(
@@ -730,7 +727,8 @@ def _scaler_unit(chunk: bytes) -> Scaling | None:
     return found
 
 
-def _maker(entries: list[tuple[str, Value, Scaling | None]]) -> str:
+def _maker(entries: Iterable[tuple[str, object, object]]) -> str:
+    """The maker an identifier among (code, value, ...) entries names, "" if none."""
     for code, value, _scaling in entries:
         if code in MAKER_CODES and isinstance(value, bytes | str) and len(value) >= 3:
             return _text(value)[:3].upper()
