@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
@@ -339,6 +341,9 @@ CET = timezone(timedelta(hours=1))
         # 03:30 happens twice when clocks go back: S is the first, W the second time.
         ("241027033000S", datetime(2024, 10, 27, 0, 30, tzinfo=UTC)),
         ("241027033000W", datetime(2024, 10, 27, 1, 30, tzinfo=UTC)),
+        # W in summer: a clock on standard time all year (EET), as Swedish meters keep
+        # theirs (CET: see the next test).
+        ("240715120000W", datetime(2024, 7, 15, 10, 0, tzinfo=UTC)),
     ],
 )
 def test_meter_clock_in_another_zone(stamp: str, utc: datetime) -> None:
@@ -354,6 +359,26 @@ def test_meter_clock_in_another_zone(stamp: str, utc: datetime) -> None:
     default = parse_telegram(text)
     assert default.timestamp is not None
     assert default.timestamp.astimezone(UTC) - utc == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("sample_id", "offset"),
+    [
+        ("se11_kaifa_ma304h4e_p1_text_kvar_units", 1),  # 2021-05-24 09:42:10 W
+        ("se14_lg_e360_hanportenexporter_p1_text", 1),  # 2022-03-30 22:06:00 W
+        ("se06_kamstrup_omnia_p1_text", 2),  # 2024-04-07 12:28:54 S
+    ],
+)
+def test_swedish_clocks_keep_their_flag_in_their_own_zone(sample_id: str, offset: int) -> None:
+    """Kaifa and Landis+Gyr meters in Sweden stay on standard time in summer and say so
+    (W); read in Stockholm's zone as Home Assistant passes it, they keep that offset."""
+    path = Path(__file__).parent.parent / "fixtures" / "meters_extra" / f"{sample_id}.json"
+    raw = bytes.fromhex(json.loads(path.read_text())["hex"])
+    text = raw[raw.index(b"/") :].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    for zone in (None, ZoneInfo("Europe/Stockholm")):
+        payload = parse_telegram(text, zone)
+        assert payload.timestamp is not None
+        assert payload.timestamp.utcoffset() == timedelta(hours=offset)
 
 
 def test_clock_sent_as_a_hex_cosem_date_time() -> None:

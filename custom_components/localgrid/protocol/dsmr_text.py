@@ -440,16 +440,19 @@ _COSEM_DATETIME_DIGITS = 24
 
 
 def _in_zone(reading: Reading, zone: tzinfo) -> Reading:
-    """A time read as CET/CEST as the same wall-clock time in `zone`; the W/S flag
-    (WINTER/SUMMER) picks the occurrence of the hour repeated when clocks go back."""
+    """A time read as CET/CEST as the same wall-clock time in `zone`. The W/S flag
+    (WINTER/SUMMER) picks the occurrence of the hour repeated when clocks go back, and W
+    is the zone's standard time all year, as WINTER is CET's: Swedish meters on standard
+    time send W in summer too."""
     moment = reading.value
     # Identity, not ==: an offset the meter sent equals WINTER or SUMMER under ==.
     if not isinstance(moment, datetime) or all(
         moment.tzinfo is not wall_clock for wall_clock in _WALL_CLOCK_ZONES
     ):
         return reading  # not a time, or one sent with its offset to UTC
-    fold = 1 if moment.tzinfo is WINTER else 0
-    return Reading(moment.replace(tzinfo=zone, fold=fold), reading.unit)
+    if moment.tzinfo is WINTER:
+        return Reading(axdr.on_standard_time(moment.replace(tzinfo=zone, fold=1)), reading.unit)
+    return Reading(moment.replace(tzinfo=zone), reading.unit)
 
 
 def _timestamp(raw: str) -> datetime | None:
