@@ -288,6 +288,13 @@ class LocalGridConfigFlow(ConfigFlow, domain=DOMAIN):
         serial = meter_serial(telegram) or normalize_serial(
             data.get(CONF_SERIAL_NUMBER) or data[CONF_PORT]
         )
+        if (
+            self.source == SOURCE_RECONFIGURE
+            and telegram.system_title
+            and self._get_reconfigure_entry().unique_id == telegram.system_title.hex().upper()
+        ):
+            # The same meter, set up by a version that read no meter id from its telegrams.
+            serial = telegram.system_title.hex().upper()
         await self.async_set_unique_id(serial)
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_meter")

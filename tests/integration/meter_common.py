@@ -37,13 +37,17 @@ async def wait_for(predicate: Callable[[], bool], seconds: float = 3.0) -> None:
 
 
 def meter_entry(
-    port: str, *, options: dict[str, Any] | None = None, **data: Any
+    port: str,
+    *,
+    options: dict[str, Any] | None = None,
+    unique_id: str = DEMO_SERIAL,
+    **data: Any,
 ) -> MockConfigEntry:
     """An entry as the config flow creates it for the demo meter."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=f"Kaifa {DEMO_SERIAL}",
-        unique_id=DEMO_SERIAL,
+        unique_id=unique_id,
         data={CONF_DEVICE_KIND: DEVICE_KIND_METER, CONF_PORT: port, CONF_ENCRYPTION_KEY: KEY_HEX}
         | data,
         options=options or {},

@@ -89,6 +89,25 @@ async def test_another_meter_on_the_new_port_aborts(
     assert entry.data[CONF_PORT] == "socket://127.0.0.1:1"
 
 
+async def test_entry_named_by_the_system_title_keeps_its_meter(
+    hass: HomeAssistant, meter_tcp: MeterFactory
+) -> None:
+    """An entry set up when no meter id was read (its unique id is the system title) is
+    still this meter's once a newer decoder reads the id from its telegrams."""
+    simulator, endpoint = await meter_tcp("mbus")
+    entry = meter_entry("socket://127.0.0.1:1", unique_id=simulator.system_title.hex().upper())
+    entry.add_to_hass(hass)
+    result = await _reconfigure(
+        hass, entry.entry_id, {CONF_PORT: endpoint.url, CONF_ENCRYPTION_KEY: KEY_HEX}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == simulator.system_title.hex().upper()
+    assert entry.data[CONF_PORT] == endpoint.url
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_reconfigure_errors_keep_the_form(
     hass: HomeAssistant, meter_tcp: MeterFactory
 ) -> None:

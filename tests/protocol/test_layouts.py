@@ -404,7 +404,9 @@ def test_a_date_time_is_not_taken_for_an_identifier() -> None:
     U [0.1 V] and I [0.01 A], a 0.4 V mains voltage.
     """
     payload = decode_apdu(bytes.fromhex(SIEMENS_IM350_WIENER_NETZE))
+    assert payload.meter_id == "SMS1030788000020"  # its logical device name
     assert payload.values == {
+        "0-0:42.0.0": Reading("SMS1030788000020"),
         "0-0:1.0.0": Reading(datetime(2021, 10, 21, 3, 40, 34, tzinfo=UTC)),
         "1-0:1.8.0": Reading(Decimal("1.465"), "kWh"),
         "1-0:2.8.0": Reading(Decimal("0.000"), "kWh"),

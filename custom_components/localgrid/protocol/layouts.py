@@ -87,13 +87,16 @@ POSITIONAL_LAYOUTS: tuple[PositionalLayout, ...] = (
         "tiiiiiiii",
         (_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
     ),
-    # The same list behind the logical device name on Siemens IM150/IM350 of Wiener Netze
-    # (bernikr/esphome-wienernetze-im150-smartmeter reads its last eight registers as
-    # A+ A- R+ R- P+ P- Q+ Q-).
+    # The same list behind the logical device name (SMS + serial: the meter's id) on
+    # Siemens IM150/IM350 of Wiener Netze (bernikr/esphome-wienernetze-im150-smartmeter
+    # reads its last eight registers as A+ A- R+ R- P+ P- Q+ Q-).
     PositionalLayout(
         "siemens_im350_wiener_netze",
         "otiiiiiiii",
-        (None, _CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
+        (
+            Slot("0-0:42.0.0"),
+            *(_CLOCK, _A_IN, _A_OUT, _R_IN, _R_OUT, _P_IN, _P_OUT, _Q_IN, _Q_OUT),
+        ),
     ),
     # Slovenian IDIS E450 / Iskra AM550 instantaneous list: id, P+ P- Q+ Q-, A+ A- R+ R-.
     PositionalLayout(
