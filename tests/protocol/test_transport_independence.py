@@ -229,6 +229,38 @@ def test_p1_text_with_its_line_ends_rewritten(sample_id: str, line_end: bytes) -
     ]
 
 
+def _with_parity(text: bytes) -> bytes:
+    """The bytes of a 7E1 line as a bridge set to 8N1 passes them: even parity in bit 7."""
+    return bytes(byte | (byte.bit_count() & 1) << 7 for byte in text)
+
+
+@pytest.mark.parametrize("sample_id", [i for i in P1_IDS if max(_text(i)) < 0x80])
+def test_p1_text_from_a_7e1_line_read_as_8n1(sample_id: str) -> None:
+    """DSMR 2.2/3.0 meters send 7E1; a bridge set to 8 data bits keeps each parity bit
+    as bit 7, so '/' arrives as 0xAF. The telegram reads as the meter sent it, in any
+    chunking. (Telegrams with 8-bit bytes cannot travel on a 7-bit line.)"""
+    sent = _with_parity(_text(sample_id)) * 2
+    decoder = MeterDecoder()
+    results = [result for i in range(0, len(sent), 7) for result in decoder.feed(sent[i : i + 7])]
+    results += decoder.flush()
+    assert [result.payload for result in results if isinstance(result, Telegram)] == [
+        reference(sample_id).payload
+    ] * 2
+    assert not [result for result in results if not isinstance(result, Telegram)]
+
+
+def test_text_with_parity_bits_needs_even_parity_in_every_byte() -> None:
+    """Binary data that opens like a 7E1 telegram is not one: a byte of odd parity (a
+    letter without its parity bit) makes it noise, skipped quietly."""
+    text = _with_parity(_text("nl01_iskra_dsmr50_text_plain"))
+    broken = text.replace(b"\xeb", b"k", 1)  # a "k" of "kWh" without its parity bit
+    assert broken != text
+    decoder = MeterDecoder()
+    assert decoder.feed(broken) + decoder.flush() == []
+    assert decoder.stats.telegrams == 0
+    assert not any(decoder.stats.rejected.values())
+
+
 # ---- the notification header ---------------------------------------------------------
 
 _CLOCK_FIELD = bytes.fromhex("07EA0B1D0712000000FFC400")  # 2026-11-29 18:00, UTC+1, no DST

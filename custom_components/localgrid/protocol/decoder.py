@@ -35,10 +35,15 @@ from .security import (
 
 _LOGGER = logging.getLogger(__name__)
 
+_LETTERS_WITH_PARITY = bytes(
+    byte | (byte.bit_count() & 1) << 7
+    for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 _FRAME_STARTS = (
     rb"\x68([\x00-\xff])\1\x68"  # M-Bus long frame
     rb"|\x7e[\xa0-\xaf]"  # HDLC frame, format type 0xA
     rb"|/[A-Za-z]{3}"  # DSMR P1 identification line
+    rb"|\xaf[" + _LETTERS_WITH_PARITY + rb"]{3}"  # the same, 7E1 read as 8N1
     rb"|\xdb\x08[A-Za-z]{3}"  # bare general-glo-ciphering APDU, FLAG-prefixed title
 )
 _FRAMED = re.compile(_FRAME_STARTS, re.DOTALL)
@@ -81,6 +86,7 @@ class DecoderStats:
 
 
 type Result = Telegram | DecodeFailure
+type _P1Reader = Callable[[bytearray, int], p1.P1Frame | None]
 
 
 class MeterDecoder:
@@ -208,7 +214,7 @@ class MeterDecoder:
                 if incomplete and final and first in _FRAMING_BY_START:
                     # The bytes after a frame cut short are its content, never a bare APDU
                     # of their own: their checksum is lost with the frame.
-                    bare_allowed &= first == p1.START
+                    bare_allowed &= first in _P1_STARTS
                 if incomplete and final and first != DATA_NOTIFICATION and not cut_short:
                     cut_short = True
                     message = "input ended inside an incomplete frame"
@@ -232,6 +238,8 @@ class MeterDecoder:
             return self._read_hdlc(start, out)
         if first == p1.START:
             return self._read_p1(start, out)
+        if first == p1.START_WITH_PARITY:
+            return self._read_p1(start, out, p1.read_telegram_with_parity)
         if not bare_allowed:
             raise NotAFrame("inside a frame cut short")
         if first in CIPHERED_TAGS:
@@ -272,8 +280,10 @@ class MeterDecoder:
             self._message(message[0], message[1], Framing.HDLC, out)
         return frame.end
 
-    def _read_p1(self, start: int, out: list[Result]) -> int | None:
-        frame = p1.read_telegram(self._buf, start)
+    def _read_p1(
+        self, start: int, out: list[Result], read: _P1Reader = p1.read_telegram
+    ) -> int | None:
+        frame = read(self._buf, start)
         if frame is None:
             return None
         raw = frame.text[:-2]  # without the line end, which may not have arrived yet
@@ -448,7 +458,13 @@ class MeterDecoder:
         return failure
 
 
-_FRAMING_BY_START = {mbus.START: Framing.MBUS, hdlc.FLAG: Framing.HDLC, p1.START: Framing.DSMR}
+_FRAMING_BY_START = {
+    mbus.START: Framing.MBUS,
+    hdlc.FLAG: Framing.HDLC,
+    p1.START: Framing.DSMR,
+    p1.START_WITH_PARITY: Framing.DSMR,
+}
+_P1_STARTS = (p1.START, p1.START_WITH_PARITY)
 _FRAME_READERS: dict[int, Callable[[bytearray, int], object]] = {
     mbus.START: mbus.read_frame,
     hdlc.FLAG: hdlc.read_frame,

@@ -12,6 +12,8 @@ from .crc import crc16_arc
 from .errors import ChecksumError, NotAFrame
 
 START = 0x2F  # '/'
+START_WITH_PARITY = 0xAF
+"""'/' with its even-parity bit: a 7E1 line (DSMR 2.2/3.0) read by a bridge set to 8N1."""
 _END = 0x21  # '!'
 _CRC_DIGITS = 4
 MAX_TELEGRAM = 8192
@@ -87,6 +89,34 @@ def read_telegram(buf: bytes | bytearray, start: int, lenient: bool = False) -> 
     if crc_ok is None:  # nothing vouches for the line ends: take CR CR LF for CR LF too
         text = text.replace(_CR_CRLF, b"\r\n")
     return P1Frame(_after_line_end(buf, end), text, crc_ok)
+
+
+def read_telegram_with_parity(buf: bytes | bytearray, start: int) -> P1Frame | None:
+    """read_telegram for text whose bytes keep their parity bit as bit 7: a 7E1 line read
+    as 8N1, as a network bridge set to 8 data bits passes it on. Every byte of the
+    telegram must carry even parity, which random binary data does not; `end` and the
+    errors' indexes are in `buf`."""
+    limit = min(len(buf), start + MAX_TELEGRAM)
+    sent = buf[start:limit]
+    try:
+        frame = read_telegram(sent.translate(_SEVEN_BITS), 0)
+    except ChecksumError as err:
+        _check_parity(sent, err.end)
+        raise ChecksumError(str(err), start + err.end) from None
+    if frame is None:
+        _check_parity(sent, len(sent))
+        return None
+    _check_parity(sent, frame.end)
+    return P1Frame(start + frame.end, frame.text, frame.crc_ok)
+
+
+_SEVEN_BITS = bytes(byte & 0x7F for byte in range(256))
+_ODD_PARITY = bytes(byte.bit_count() & 1 for byte in range(256))
+
+
+def _check_parity(sent: bytes | bytearray, end: int) -> None:
+    if 1 in sent[:end].translate(_ODD_PARITY):
+        raise NotAFrame("not 7-bit text with even parity")
 
 
 def _check_text(buf: bytes | bytearray, start: int, end: int) -> None:
