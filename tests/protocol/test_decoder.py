@@ -185,6 +185,27 @@ def test_notification_like_noise_in_an_input_with_telegrams_stays_quiet(data: by
     assert [type(r) for r in results] == [Telegram]
 
 
+@pytest.mark.parametrize(("byte", "written_as"), [(b"\xff", b"\xff\xff"), (b"\n", b"\r\n")])
+def test_mbus_frames_changed_by_a_bridge_are_corrupt_not_a_wrong_key(
+    byte: bytes, written_as: bytes
+) -> None:
+    """A bridge in telnet mode doubles 0xFF, one in text mode writes 0x0A as CR LF: the
+    M-Bus frames no longer end where their length says. They are reported as corrupt, and
+    the ciphered APDU inside them is not decrypted on its own (which blamed the key)."""
+    data = sample("at01_kaifa_ma309m_netznoe_mbus_enc")
+    sent = bytes.fromhex(data["hex"])
+    assert byte in sent
+    decoder = MeterDecoder(bytes.fromhex(data["key_hex"]))
+    results = decoder.feed(sent.replace(byte, written_as) * 3) + decoder.flush()
+    assert not telegrams(results)
+    assert {failure.kind for failure in failures(results)} == {FailureKind.CORRUPT}
+    assert "M-Bus frame has no stop byte where its length says" in {
+        failure.message for failure in failures(results)
+    }
+    (telegram,) = decoder.feed(sent)  # the same meter through a raw bridge
+    assert isinstance(telegram, Telegram)
+
+
 def test_non_push_apdu_is_unsupported() -> None:
     (failure,) = MeterDecoder().feed(hdlc_frames(b"\xc4\x01\xc1\x00\x06\x00\x00\x00\x01"))
     assert isinstance(failure, DecodeFailure)

@@ -68,9 +68,10 @@ def test_mbus_checksum_and_structure() -> None:
         mbus.read_frame(data, 0)
     assert err.value.end == len(data)
     data[20] ^= 0x01
-    data[-1] = 0x17
-    with pytest.raises(NotAFrame):
+    data[-1] = 0x17  # no stop byte where the length says: a frame that lost or gained bytes
+    with pytest.raises(ChecksumError) as err:
         mbus.read_frame(data, 0)
+    assert (err.value.end, err.value.resume) == (len(data), None)
     with pytest.raises(NotAFrame):
         mbus.read_frame(b"\x68\x05\x06\x68" + bytes(10), 0)
 
