@@ -12,7 +12,7 @@ import pytest
 from custom_components.localgrid.protocol import gbt, hdlc, mbus, p1
 from custom_components.localgrid.protocol.crc import crc16_arc, crc16_x25
 from custom_components.localgrid.protocol.decoder import MeterDecoder
-from custom_components.localgrid.protocol.errors import ChecksumError, NotAFrame
+from custom_components.localgrid.protocol.errors import ChecksumError, LengthMismatch, NotAFrame
 from custom_components.localgrid.protocol.model import Reading, Telegram
 from custom_components.localgrid.protocol.reassembly import ReassemblyError
 
@@ -69,9 +69,9 @@ def test_mbus_checksum_and_structure() -> None:
     assert err.value.end == len(data)
     data[20] ^= 0x01
     data[-1] = 0x17  # no stop byte where the length says: a frame that lost or gained bytes
-    with pytest.raises(ChecksumError) as err:
+    with pytest.raises(LengthMismatch) as mismatch:
         mbus.read_frame(data, 0)
-    assert (err.value.end, err.value.resume) == (len(data), None)
+    assert mismatch.value.end == len(data)
     with pytest.raises(NotAFrame):
         mbus.read_frame(b"\x68\x05\x06\x68" + bytes(10), 0)
 
@@ -510,3 +510,24 @@ def test_p1_ending_with_its_bang() -> None:
         frame = p1.read_telegram(text, 0, lenient=True)
         assert frame is not None
         assert (frame.text, frame.crc_ok) == (text + b"\r\n", None)
+
+
+@pytest.mark.parametrize(
+    ("dest", "src"),
+    [(b"\x03", b"\x21"), (b"\xce", b"\xff\x03")],  # 0xFF in the header too
+)
+def test_hdlc_frame_that_gained_bytes_has_a_length_mismatch(dest: bytes, src: bytes) -> None:
+    """A frame whose header passes its HCS, as received or with a telnet bridge's doubled
+    0xFF read as one, but whose closing flag is not where its length says, lost or gained
+    bytes on the way: LengthMismatch (the decoder then blames a failure inside it on the
+    frame, not on the key). A header that fails its check is noise."""
+    frame = hdlc_frame(LLC + APDU[:60] + b"\xff", dest=dest, src=src)
+    doubled = bytearray(frame[:1] + frame[1:-1].replace(b"\xff", b"\xff\xff") + frame[-1:])
+    with pytest.raises(LengthMismatch) as mismatch:
+        hdlc.read_frame(doubled, 0)
+    assert mismatch.value.end == len(frame)  # where its length says it ends
+    address = (dest + src).replace(b"\xff", b"\xff\xff")
+    doubled[3 + len(address)] ^= 0x10  # the control field: the HCS fails
+    with pytest.raises(NotAFrame) as error:
+        hdlc.read_frame(doubled, 0)
+    assert not isinstance(error.value, LengthMismatch)

@@ -17,7 +17,7 @@ import re
 from . import cosem, dsmr_text, hdlc, mbus, p1
 from .axdr import CENTRAL_EUROPE
 from .cosem import DATA_NOTIFICATION
-from .errors import ChecksumError, NotAFrame
+from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .gbt import GENERAL_BLOCK_TRANSFER, BlockTransfer
 from .model import DecodeFailure, FailureKind, Framing, Payload, Telegram
 from .reassembly import ReassemblyError
@@ -60,6 +60,10 @@ _TITLE_HEADER = 2 + 8  # DB 08 <system title>
 _HDLC_HEADER_MAX = 3 + 4 + 4 + 1 + 2  # flag, format, two 4-byte addresses, control, HCS
 _GBT_TAG = bytes((GENERAL_BLOCK_TRANSFER,))
 _LINE_ENDS = b"\r\n"
+_DAMAGED = (
+    "ciphered APDU inside a frame that does not end where its length says: bytes lost or "
+    "added on the way (a bridge in telnet mode doubles each 0xFF)"
+)
 
 
 @dataclass(slots=True)
@@ -105,6 +109,10 @@ class MeterDecoder:
         self._gbt = BlockTransfer()
         self._rejected = 0
         """Bytes at the buffer's start inside a frame that failed its check: never decoded."""
+        self._damaged_end = 0
+        """Index after a frame that did not end where its length says (during a scan; the
+        bytes at the buffer's start inside one between scans): an APDU read on its own
+        there that fails was damaged with the frame, whatever the key."""
         self._undecodable: tuple[ValueError, bytes] | None = None
         """Why the buffered bytes, taken for a bare plaintext notification, did not decode.
         A bare notification has no length, so only the end of the input tells: flush()
@@ -149,7 +157,7 @@ class MeterDecoder:
                 message = "input ended inside a segmented message"
                 out.append(self._fail(FailureKind.CORRUPT, message, framing, raw))
         self._buf.clear()
-        self._rejected = 0
+        self._rejected = self._damaged_end = 0
         return out
 
     def _undecodable_failure(self, err: ValueError, apdu: bytes) -> DecodeFailure:
@@ -166,7 +174,7 @@ class MeterDecoder:
 
     def _reset(self) -> None:
         self._buf.clear()
-        self._rejected = 0
+        self._rejected = self._damaged_end = 0
         self._mbus.reset()
         self._hdlc.reset()
         self._gbt.reset()
@@ -195,6 +203,9 @@ class MeterDecoder:
             try:
                 end = self._read(first, start, out, bare_allowed and start >= rejected_end)
                 incomplete = end is None
+            except LengthMismatch as err:
+                self._damaged_end = max(self._damaged_end, err.end)
+                end = None
             except NotAFrame:
                 end = None
             except ChecksumError as err:
@@ -227,6 +238,7 @@ class MeterDecoder:
                 stats.bytes_discarded += 1
             pos = end
         self._rejected = max(rejected_end - pos, 0)
+        self._damaged_end = max(self._damaged_end - pos, 0)
         del buf[:pos]
 
     # Framing readers: index after the frame, None to wait for more bytes.
@@ -325,7 +337,8 @@ class MeterDecoder:
         if _holds_frame(buf, start + 1, end):
             raise NotAFrame("a ciphering header inside M-Bus or HDLC frames")
         raw = bytes(buf[start:end])
-        result = self._decrypted(parse_ciphered(raw), Framing.RAW, raw)
+        damaged = start < self._damaged_end
+        result = self._decrypted(parse_ciphered(raw), Framing.RAW, raw, damaged)
         out.append(result)
         # Nothing but the tag vouches for the length: after a failure, look for the next
         # telegram inside the rejected bytes too.
@@ -393,10 +406,16 @@ class MeterDecoder:
             FailureKind.UNSUPPORTED, f"APDU type 0x{tag & 0xFF:02X} is not a push", framing, raw
         )
 
-    def _decrypted(self, ciphered: Ciphered, framing: Framing, raw: bytes) -> Result:
+    def _decrypted(
+        self, ciphered: Ciphered, framing: Framing, raw: bytes, damaged: bool = False
+    ) -> Result:
+        """`damaged`: read on its own from inside a frame that did not end where its length
+        says, so a failure is put down to the frame, not to the key."""
         try:
             plaintext, authenticated = self._decryptor.decrypt(ciphered)
         except CipherError as err:
+            if damaged and err.kind is FailureKind.WRONG_KEY:
+                return self._fail(FailureKind.CORRUPT, _DAMAGED, framing, raw)
             return self._fail(err.kind, str(err), framing, raw)
         # A P1 text telegram; a Smarty simulator's opens with a line end.
         text = plaintext.lstrip(_LINE_ENDS)[:1] == b"/"
@@ -415,6 +434,8 @@ class MeterDecoder:
             if authenticated or not ciphered.security_control & SC_ENCRYPTED:
                 message = f"authentic APDU not understood: {err}"
                 return self._fail(FailureKind.UNSUPPORTED, message, framing, raw)
+            if damaged:
+                return self._fail(FailureKind.CORRUPT, _DAMAGED, framing, raw)
             # Decrypting with a wrong key gives noise, which is never a valid APDU.
             message = "decryption failed: wrong encryption key (plaintext is not a valid "
             message += "P1 telegram)" if text else "DLMS APDU)"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import re
 
 from .crc import BIT_REVERSED, crc16_x25, x25_value
-from .errors import ChecksumError, NotAFrame
+from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .reassembly import Reassembly
 
 FLAG = 0x7E
@@ -117,7 +117,11 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
             has_info and _crlf_header(buf, body) is not False
         ):
             return _translated_frame(buf, start)
-        raise NotAFrame("HDLC frame has no closing flag where its length says")
+        message = "HDLC frame has no closing flag where its length says"
+        if has_info and (header_ok or _header_as_sent(buf, body, b"\xff\xff", b"\xff")):
+            # A frame's header (a bridge in telnet mode doubles each 0xFF, even there).
+            raise LengthMismatch(message, close + 1)
+        raise NotAFrame(message)
     # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
     reflected = buf[body:fcs_at].translate(BIT_REVERSED)
     hcs_ok = not has_info or x25_value(crc_hqx(reflected[: header_end - body], 0xFFFF)) == hcs
@@ -186,19 +190,30 @@ def _crlf_header(buf: bytes | bytearray, body: int) -> bool | None:
     """Whether the header at `body`, with each CR before an LF removed, passes its HCS
     (a bridge that writes 0x0A as CR LF, see `_translated_frame`); None until enough of
     it has arrived to tell."""
+    return _header_as_sent(buf, body, b"\r\n", b"\n")
+
+
+def _header_as_sent(
+    buf: bytes | bytearray, body: int, received_as: bytes, sent: bytes
+) -> bool | None:
+    """Whether the header at `body` passes its HCS once each `received_as` is read as the
+    `sent` byte a bridge turned into it; None until enough of it has arrived to tell."""
     window = 2 * _HEADER_MAX
     received = bytes(buf[body : body + window])
-    if b"\r\n" not in received:  # no CR inserted into the header, unless its LF is next
-        return None if received.endswith(b"\r") and len(received) < window else False
-    sent = received.replace(b"\r\n", b"\n")
-    length = (sent[0] & 0x07) << 8 | sent[1]
+    if received_as not in received:  # not in the header, unless it is still arriving
+        partial = received.endswith(received_as[:1])
+        return None if partial and len(received) < window else False
+    sent_header = received.replace(received_as, sent)
+    length = (sent_header[0] & 0x07) << 8 | sent_header[1]
     try:
-        header_end = _header_end(sent, 2, length - 2)
+        header_end = _header_end(sent_header, 2, length - 2)
     except NotAFrame:
         return False
-    if header_end is None or header_end + 2 > len(sent):
+    if header_end is None or header_end + 2 > len(sent_header):
         return None if len(received) < window else False
-    return crc16_x25(sent[:header_end]) == sent[header_end] | sent[header_end + 1] << 8
+    return crc16_x25(sent_header[:header_end]) == (
+        sent_header[header_end] | sent_header[header_end + 1] << 8
+    )
 
 
 def _header_end(buf: bytes | bytearray, pos: int, limit: int) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ChecksumError, NotAFrame
+from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .reassembly import Reassembly, ReassemblyError
 
 START = 0x68
@@ -47,10 +47,8 @@ def read_frame(buf: bytes | bytearray, start: int) -> MbusFrame | None:
     if len(buf) < end:
         return None
     if buf[end - 1] != STOP:
-        # The length twice between two 0x68 hardly ever occurs by chance: a frame that
-        # lost or gained bytes on the way (a bridge doubling 0xFF or writing 0x0A as CR LF),
-        # reported as corrupt. Its bounds are not known: the search goes on inside it.
-        raise ChecksumError("M-Bus frame has no stop byte where its length says", end)
+        # The length twice between two 0x68 hardly ever occurs by chance.
+        raise LengthMismatch("M-Bus frame has no stop byte where its length says", end)
     body = start + _HEADER
     if sum(buf[body : end - 2]) & 0xFF != buf[end - 2]:
         # Length twice and the stop byte in place: only the content is corrupt.
