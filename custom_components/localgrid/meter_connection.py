@@ -83,6 +83,12 @@ class NoTelegram(MeterProbeError):
     error = "no_telegram"
 
 
+class DamagedFrames(MeterProbeError):
+    """Frames arrived, but none passed its checks."""
+
+    error = "damaged_frames"
+
+
 class MissingKey(MeterProbeError):
     """The meter encrypts but no key was given."""
 
@@ -138,6 +144,7 @@ async def async_probe(port: str, key: bytes | None, auth_key: bytes | None) -> P
     Raises a MeterProbeError subclass telling what went wrong.
     """
     candidates = SERIAL_CANDIDATES if has_line_settings(port) else (None,)
+    damaged = False
     for settings in candidates:
         stream = await async_open(port, settings)
         try:
@@ -151,16 +158,19 @@ async def async_probe(port: str, key: bytes | None, auth_key: bytes | None) -> P
             raise MissingKey
         if outcome is FailureKind.WRONG_KEY:
             raise InvalidKey
+        damaged |= outcome is FailureKind.CORRUPT
         if not got_bytes:
             break  # A silent line is silent at every rate.
-    raise NoTelegram
+    raise DamagedFrames if damaged else NoTelegram
 
 
 async def _async_read_first(
     reader: asyncio.StreamReader, decoder: MeterDecoder
 ) -> tuple[Telegram | FailureKind | None, bool]:
-    """Read until the first telegram or key failure, EOF or the probe timeout."""
+    """Read until the first telegram or key failure, EOF or the probe timeout; else
+    CORRUPT when frames arrived that failed their checks."""
     got_bytes = False
+    outcome: FailureKind | None = None
     with suppress(TimeoutError, OSError, serialx.SerialException):
         async with asyncio.timeout(PROBE_TIMEOUT):
             while data := await reader.read(READ_SIZE):
@@ -170,4 +180,6 @@ async def _async_read_first(
                         return item, True
                     if item.kind in (FailureKind.MISSING_KEY, FailureKind.WRONG_KEY):
                         return item.kind, True
-    return None, got_bytes
+                    if item.kind is FailureKind.CORRUPT:
+                        outcome = FailureKind.CORRUPT
+    return outcome, got_bytes

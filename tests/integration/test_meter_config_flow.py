@@ -248,6 +248,18 @@ async def test_no_telegram_from_a_silent_bridge(hass: HomeAssistant, socket_enab
     assert result["errors"] == {"base": "no_telegram"}
 
 
+async def test_damaged_frames_from_a_bridge(hass: HomeAssistant, meter_tcp: MeterFactory) -> None:
+    """Frames arrive, but every one fails its check (a bridge that changes bytes): the
+    form says so rather than that nothing arrived."""
+    _, endpoint = await meter_tcp("mbus", corrupt_rate=1.0)
+    result = await _meter_form(hass)
+    result = await _submit(
+        hass, result["flow_id"], {CONF_PORT: endpoint.url, CONF_ENCRYPTION_KEY: KEY_HEX}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "damaged_frames"}
+
+
 async def test_already_configured_meter(
     hass: HomeAssistant, meter_tcp: MeterFactory, mock_setup: AsyncMock
 ) -> None:

@@ -12,6 +12,7 @@ import pytest
 from custom_components.localgrid import meter_connection
 from custom_components.localgrid.meter_connection import (
     SERIAL_CANDIDATES,
+    DamagedFrames,
     NoTelegram,
     SerialSettings,
     async_probe,
@@ -82,6 +83,28 @@ async def test_probe_of_noise_at_every_rate() -> None:
         await async_probe("rfc2217://bridge:2217", None, None)
     assert opened == list(SERIAL_CANDIDATES)
     assert err.value.error == "no_telegram"
+
+
+async def test_probe_of_frames_that_all_fail_their_checks() -> None:
+    """Frames at some rate, none intact (a bridge in telnet mode doubles 0xFF): every
+    setting is tried, then damaged_frames, not no_telegram and not a wrong key."""
+    telegram = MeterSimulator("mbus", seed=2).telegram().data
+    doubled = telegram.replace(b"\xff", b"\xff\xff")
+    assert doubled != telegram
+    opened: list = []
+    line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50) | {M_BUS: doubled * 2}
+    with (
+        patch.object(meter_connection, "async_open", _line(line, opened)),
+        pytest.raises(DamagedFrames) as err,
+    ):
+        await async_probe("/dev/ttyUSB0", DEMO_KEY, None)
+    assert opened == list(SERIAL_CANDIDATES)
+    assert err.value.error == "damaged_frames"
+    # Intact frames at a later setting still win.
+    line[SERIAL_CANDIDATES[-1]] = telegram
+    with patch.object(meter_connection, "async_open", _line(line, [])):
+        result = await async_probe("/dev/ttyUSB0", DEMO_KEY, None)
+    assert result.settings == SERIAL_CANDIDATES[-1]
 
 
 def _decoded(fmt: str) -> Telegram:
