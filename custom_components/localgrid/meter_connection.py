@@ -168,7 +168,8 @@ async def _async_read_first(
     reader: asyncio.StreamReader, decoder: MeterDecoder
 ) -> tuple[Telegram | FailureKind | None, bool]:
     """Read until the first telegram or key failure, EOF or the probe timeout; else
-    CORRUPT when frames arrived that failed their checks."""
+    CORRUPT when frames arrived that failed their checks or did not end where their
+    length says."""
     got_bytes = False
     outcome: FailureKind | None = None
     with suppress(TimeoutError, OSError, serialx.SerialException):
@@ -182,4 +183,6 @@ async def _async_read_first(
                         return item.kind, True
                     if item.kind is FailureKind.CORRUPT:
                         outcome = FailureKind.CORRUPT
+    if decoder.stats.damaged_frames:  # frames that lost or gained bytes, skipped
+        outcome = FailureKind.CORRUPT
     return outcome, got_bytes

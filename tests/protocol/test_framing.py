@@ -526,6 +526,13 @@ def test_hdlc_frame_that_gained_bytes_has_a_length_mismatch(dest: bytes, src: by
     with pytest.raises(LengthMismatch) as mismatch:
         hdlc.read_frame(doubled, 0)
     assert mismatch.value.end == len(frame)  # where its length says it ends
+    # Still arriving: a header with a doubled 0xFF in it tells at once, another waits.
+    arriving = doubled[:40]
+    if b"\xff" in dest + src:
+        with pytest.raises(LengthMismatch):
+            hdlc.read_frame(arriving, 0)
+    else:
+        assert hdlc.read_frame(arriving, 0) is None
     address = (dest + src).replace(b"\xff", b"\xff\xff")
     doubled[3 + len(address)] ^= 0x10  # the control field: the HCS fails
     with pytest.raises(NotAFrame) as error:

@@ -74,6 +74,8 @@ class DecoderStats:
     bytes_discarded: int = 0
     """Bytes outside any telegram: noise, idle flags and line ends, skipped false starts."""
     telegrams: int = 0
+    damaged_frames: int = 0
+    """Frames that did not end where their length says (skipped; see LengthMismatch)."""
     rejected: dict[FailureKind, int] = field(default_factory=lambda: dict.fromkeys(FailureKind, 0))
     last_failure: DecodeFailure | None = None
 
@@ -84,6 +86,7 @@ class DecoderStats:
             "bytes_received": self.bytes_received,
             "bytes_discarded": self.bytes_discarded,
             "telegrams": self.telegrams,
+            "damaged_frames": self.damaged_frames,
             "rejected": {str(kind): count for kind, count in self.rejected.items()},
             "last_failure": None if last is None else f"{last.kind}: {last.message}",
         }
@@ -204,6 +207,7 @@ class MeterDecoder:
                 end = self._read(first, start, out, bare_allowed and start >= rejected_end)
                 incomplete = end is None
             except LengthMismatch as err:
+                stats.damaged_frames += 1
                 self._damaged_end = max(self._damaged_end, err.end)
                 end = None
             except NotAFrame:

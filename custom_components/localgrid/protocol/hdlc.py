@@ -105,6 +105,13 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         if has_info and crc16_x25(buf[body:header_end]) != hcs:
             crlf = _crlf_header(buf, body)
             if crlf is False:
+                telnet = _header_as_sent(buf, body, b"\xff\xff", b"\xff")
+                if telnet:
+                    # Its end moves by one byte per 0xFF: not known before it is there.
+                    message = "HDLC frame with each 0xFF doubled (a bridge in telnet mode)"
+                    raise LengthMismatch(message, close + 1)
+                if telnet is None:
+                    return None  # a few more bytes tell
                 raise NotAFrame("HDLC header check failed")
             if crlf:  # its length as received may be wrong too (0x0A as CR LF)
                 return _translated_frame(buf, start)
