@@ -105,11 +105,9 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         if has_info and crc16_x25(buf[body:header_end]) != hcs:
             crlf = _crlf_header(buf, body)
             if crlf is False:
-                telnet = _header_as_sent(buf, body, b"\xff\xff", b"\xff")
+                telnet = _header_as_sent(buf, body, *_TELNET)
                 if telnet:
-                    # Its end moves by one byte per 0xFF: not known before it is there.
-                    message = "HDLC frame with each 0xFF doubled (a bridge in telnet mode)"
-                    raise LengthMismatch(message, close + 1)
+                    return _telnet_frame(buf, start, close)
                 if telnet is None:
                     return None  # a few more bytes tell
                 raise NotAFrame("HDLC header check failed")
@@ -124,9 +122,13 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
             has_info and _crlf_header(buf, body) is not False
         ):
             return _translated_frame(buf, start)
+        if has_info and (
+            (header_ok and _TELNET[0] in buf[body : close + 1])
+            or _header_as_sent(buf, body, *_TELNET)
+        ):
+            return _telnet_frame(buf, start, close)
         message = "HDLC frame has no closing flag where its length says"
-        if has_info and (header_ok or _header_as_sent(buf, body, b"\xff\xff", b"\xff")):
-            # A frame's header (a bridge in telnet mode doubles each 0xFF, even there).
+        if has_info and header_ok:
             raise LengthMismatch(message, close + 1)
         raise NotAFrame(message)
     # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
@@ -149,30 +151,33 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
     return HdlcFrame(close, bool(format_hi & _SEGMENTED), buf[header_end - 1], info, raw)
 
 
-def _translated_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
-    """The frame at `start` as sent, when a bridge wrote every 0x0A as 0x0D 0x0A.
+def _translated_frame(
+    buf: bytes | bytearray, start: int, received_as: bytes = b"\r\n", sent_as: bytes = b"\n"
+) -> HdlcFrame | None:
+    """The frame at `start` as sent, when a bridge wrote every `sent_as` byte as
+    `received_as`: 0x0A as 0x0D 0x0A by default, or 0xFF as 0xFF 0xFF.
 
     Some HAN-port bridges pass the meter's bytes through a text-mode stream that turns
-    each line feed into CR LF: the frame then runs past its length by one byte per 0x0A
-    (which may be its length byte, an address or its HCS) and fails its checks. With the
-    CRs before LFs removed, its length, HCS and FCS tell whether that is what happened.
-    None when more bytes are needed.
+    each line feed into CR LF, or a telnet connection that doubles each 0xFF: the frame
+    then runs past its length by one byte per such byte (which may be its length byte,
+    an address or its HCS) and fails its checks. Read back as sent, its length, HCS and
+    FCS tell whether that is what happened. None when more bytes are needed.
     """
     body = start + 1
     if len(buf) < body + 3:
         return None
-    sent_format = bytes(buf[body : body + 3]).replace(b"\r\n", b"\n")
+    sent_format = bytes(buf[body : body + 3]).replace(received_as, sent_as)
     length = (sent_format[0] & 0x07) << 8 | sent_format[1]
     close = body + length
     end = close
-    while True:  # each CR before the flag moves it by one byte (its LF may be the last byte)
-        moved = close + buf.count(b"\r\n", body, end + 1)
+    while True:  # each inserted byte moves the flag by one (a pair may end at the flag)
+        moved = close + buf.count(received_as, body, end + 1)
         if moved == end:
             break
         end = moved
     if len(buf) <= end:
         return None
-    sent = bytes(buf[body:end]).replace(b"\r\n", b"\n")
+    sent = bytes(buf[body:end]).replace(received_as, sent_as)
     if buf[end] != FLAG or len(sent) != length:
         raise NotAFrame("HDLC frame has no closing flag where its length says")
     header_end = _header_end(sent, 2, length - 2)
@@ -184,10 +189,25 @@ def _translated_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         sent[header_end] | sent[header_end + 1] << 8
     )
     if not hcs_ok or crc16_x25(sent[:-2]) != fcs:
-        raise NotAFrame("HDLC frame fails its checks, with or without its CRs")
+        raise NotAFrame("HDLC frame fails its checks, as received and as sent")
     info = sent[header_end + 2 : -2] if has_info else b""
     raw = bytes(buf[start : end + 1])
     return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info, raw)
+
+
+_TELNET = (b"\xff\xff", b"\xff")
+"""How a bridge in telnet mode passes a 0xFF, and the byte the meter sent."""
+
+
+def _telnet_frame(buf: bytes | bytearray, start: int, close: int) -> HdlcFrame | None:
+    """The frame at `start` (whose header is a frame's), read as sent through a bridge in
+    telnet mode; LengthMismatch when it does not pass its checks that way either (it
+    should have closed at `close`)."""
+    try:
+        return _translated_frame(buf, start, *_TELNET)
+    except NotAFrame:
+        message = "HDLC frame has no closing flag where its length says"
+        raise LengthMismatch(message, close + 1) from None
 
 
 _HEADER_MAX = 2 + 2 * _MAX_ADDRESS + 1 + 2  # format, addresses, control, HCS
