@@ -86,13 +86,12 @@ async def test_probe_of_noise_at_every_rate() -> None:
 
 
 async def test_probe_of_frames_that_all_fail_their_checks() -> None:
-    """Frames at some rate, none intact (a bridge in telnet mode doubles 0xFF): every
-    setting is tried, then damaged_frames, not no_telegram and not a wrong key."""
+    """Frames at some rate, none intact (here a byte gained in each): every setting is
+    tried, then damaged_frames, not no_telegram and not a wrong key."""
     telegram = MeterSimulator("mbus", seed=2).telegram().data
-    doubled = telegram.replace(b"\xff", b"\xff\xff")
-    assert doubled != telegram
+    damaged = telegram[:30] + b"\x00" + telegram[30:]
     opened: list = []
-    line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50) | {M_BUS: doubled * 2}
+    line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50) | {M_BUS: damaged * 2}
     with (
         patch.object(meter_connection, "async_open", _line(line, opened)),
         pytest.raises(DamagedFrames) as err,

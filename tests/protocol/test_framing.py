@@ -544,3 +544,23 @@ def test_hdlc_frame_that_gained_a_byte_has_a_length_mismatch() -> None:
     with pytest.raises(NotAFrame) as error:
         hdlc.read_frame(gained, 0)
     assert not isinstance(error.value, LengthMismatch)
+
+
+def test_mbus_frame_through_a_telnet_bridge() -> None:
+    """A bridge in telnet mode doubles each 0xFF, the checksum's too: the frame is read
+    as sent once its stop byte and checksum hold that way; still arriving, it waits."""
+    frame = next(
+        frame
+        for last in range(256)
+        if (frame := mbus_frames(APDU[:90] + b"\xff" + bytes((last,))))[-2] == 0xFF
+    )
+    doubled = frame[:4] + frame[4:].replace(b"\xff", b"\xff\xff")
+    sent = mbus.read_frame(frame, 0)
+    read = mbus.read_frame(doubled + frame, 0)
+    assert sent is not None
+    assert read is not None
+    assert (read.ci, read.data, read.end) == (sent.ci, sent.data, len(doubled))
+    assert mbus.read_frame(doubled[:-1], 0) is None
+    gained = frame[:30] + b"\x00" + frame[30:]  # another change: nothing undoes it
+    with pytest.raises(LengthMismatch):
+        mbus.read_frame(gained, 0)

@@ -46,16 +46,42 @@ def read_frame(buf: bytes | bytearray, start: int) -> MbusFrame | None:
     end = start + _HEADER + length + 2
     if len(buf) < end:
         return None
+    body = start + _HEADER
     if buf[end - 1] != STOP:
+        if _DOUBLED_FF in buf[body:end]:
+            return _telnet_frame(buf, start, end)
         # The length twice between two 0x68 hardly ever occurs by chance.
         raise LengthMismatch("M-Bus frame has no stop byte where its length says", end)
-    body = start + _HEADER
     if sum(buf[body : end - 2]) & 0xFF != buf[end - 2]:
         # Length twice and the stop byte in place: only the content is corrupt.
         raise ChecksumError("M-Bus checksum mismatch", end, end)
     if length < _MIN_LENGTH:
         raise NotAFrame("M-Bus frame too short for a DLMS transport header")
     return MbusFrame(end, buf[body + 2], bytes(buf[body + 5 : end - 2]))
+
+
+_DOUBLED_FF = b"\xff\xff"
+"""How a bridge in telnet mode passes each 0xFF."""
+
+
+def _telnet_frame(buf: bytes | bytearray, start: int, end: int) -> MbusFrame | None:
+    """The frame at `start` read as sent through a bridge in telnet mode, which doubled
+    each 0xFF after its header: its stop byte and checksum must hold that way (`end`:
+    where its length says it ends); None while its last bytes are still arriving."""
+    received_end = end
+    while True:  # each doubled 0xFF moves the end by one (the stop byte is never one)
+        moved = end + buf.count(_DOUBLED_FF, start + _HEADER, received_end)
+        if moved == received_end:
+            break
+        received_end = moved
+    if len(buf) < received_end:
+        return None
+    sent = bytes(buf[start:received_end]).replace(_DOUBLED_FF, b"\xff")
+    if len(sent) != end - start or sent[-1] != STOP or sum(sent[_HEADER:-2]) & 0xFF != sent[-2]:
+        raise LengthMismatch("M-Bus frame has no stop byte where its length says", end)
+    if len(sent) < _HEADER + _MIN_LENGTH + 2:
+        raise NotAFrame("M-Bus frame too short for a DLMS transport header")
+    return MbusFrame(received_end, sent[_HEADER + 2], sent[_HEADER + 5 : -2])
 
 
 class MbusMessages:
