@@ -228,11 +228,13 @@ def test_frames_changed_by_a_bridge_are_damaged_not_a_wrong_key(
         "xx01_iskra_am550_hdlc_seg_plain",
         "no01_aidon_1phase_hdlc_plain",
         "at01_kaifa_ma309m_netznoe_mbus_enc",
+        "lu01_sagemcom_smarty_dsmr_enc_auth",
     ],
 )
 def test_frames_through_a_telnet_bridge(sample_id: str, chunk: int | None) -> None:
     """A bridge in telnet mode doubles each 0xFF: HDLC and M-Bus frames are read as the
-    meter sent them (their checks hold that way), in any chunking."""
+    meter sent them (their checks hold that way), and so is a Smarty APDU when its GCM
+    tag verifies that way, in any chunking."""
     data = sample(sample_id)
     sent = bytes.fromhex(data["hex"])
     keys = [bytes.fromhex(data[k]) if data[k] else None for k in ("key_hex", "auth_key_hex")]
@@ -248,6 +250,17 @@ def test_frames_through_a_telnet_bridge(sample_id: str, chunk: int | None) -> No
     results += decoder.flush()
     assert [r.payload for r in results if isinstance(r, Telegram)] == [reference.payload] * 3
     assert not failures(results)
+
+
+def test_smarty_wrong_key_with_doubled_ff_is_still_a_wrong_key() -> None:
+    """A Smarty APDU that fails with a wrong key is not taken for a telnet bridge's, even
+    when its 0xFF all come in pairs: its tag fails that way too."""
+    data = sample("lu01_sagemcom_smarty_dsmr_enc_auth")
+    received = bytes.fromhex(data["hex"]).replace(b"\xff", b"\xff\xff")
+    decoder = MeterDecoder(bytes(16), bytes.fromhex(data["auth_key_hex"]))
+    results = [r for byte in received for r in decoder.feed(bytes((byte,)))] + decoder.flush()
+    assert FailureKind.WRONG_KEY in {failure.kind for failure in failures(results)}
+    assert not telegrams(results)
 
 
 def test_non_push_apdu_is_unsupported() -> None:

@@ -60,6 +60,8 @@ _TITLE_HEADER = 2 + 8  # DB 08 <system title>
 _HDLC_HEADER_MAX = 3 + 4 + 4 + 1 + 2  # flag, format, two 4-byte addresses, control, HCS
 _GBT_TAG = bytes((GENERAL_BLOCK_TRANSFER,))
 _LINE_ENDS = b"\r\n"
+_DOUBLED_FF = b"\xff\xff"
+"""How a bridge in telnet mode passes each 0xFF."""
 _DAMAGED = (
     "ciphered APDU inside a frame that does not end where its length says: bytes lost or "
     "added on the way (a bridge in telnet mode doubles each 0xFF)"
@@ -341,12 +343,30 @@ class MeterDecoder:
         if _holds_frame(buf, start + 1, end):
             raise NotAFrame("a ciphering header inside M-Bus or HDLC frames")
         raw = bytes(buf[start:end])
+        ciphered = parse_ciphered(raw)
+        if _telnet_escaped(raw) and not self._authentic(ciphered):
+            # A bridge in telnet mode doubles each 0xFF: the APDU as sent ends later.
+            sent_end = _telnet_end(buf, start, end)
+            if sent_end > len(buf):
+                return None
+            sent = parse_ciphered(bytes(buf[start:sent_end]).replace(_DOUBLED_FF, b"\xff"))
+            if self._authentic(sent):
+                raw = bytes(buf[start:sent_end])
+                out.append(self._decrypted(sent, Framing.RAW, raw))
+                return sent_end
         damaged = start < self._damaged_end
-        result = self._decrypted(parse_ciphered(raw), Framing.RAW, raw, damaged)
+        result = self._decrypted(ciphered, Framing.RAW, raw, damaged)
         out.append(result)
         # Nothing but the tag vouches for the length: after a failure, look for the next
         # telegram inside the rejected bytes too.
         return end if isinstance(result, Telegram) else start + 1
+
+    def _authentic(self, ciphered: Ciphered) -> bool:
+        """Whether the APDU's GCM tag verifies (False without an authentication key)."""
+        try:
+            return self._decryptor.decrypt(ciphered)[1]
+        except CipherError:
+            return False
 
     def _read_bare_notification(self, start: int, out: list[Result]) -> int | None:
         # No length on the wire: only try it when no framed candidate follows, and only
@@ -514,6 +534,23 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
             continue
         return True
     return False
+
+
+def _telnet_escaped(raw: bytes) -> bool:
+    """Whether every 0xFF in `raw` is doubled (and there is one), as a bridge in telnet
+    mode passes them: random ciphertext has lone ones."""
+    return _DOUBLED_FF in raw and b"\xff" not in raw.replace(_DOUBLED_FF, b"")
+
+
+def _telnet_end(buf: bytearray, start: int, end: int) -> int:
+    """Index after the APDU at `start` that ends at `end` as sent, when a bridge in telnet
+    mode doubled each 0xFF in it."""
+    received_end = end
+    while True:  # each doubled 0xFF moves the end by one
+        moved = end + buf.count(_DOUBLED_FF, start, received_end)
+        if moved == received_end:
+            return received_end
+        received_end = moved
 
 
 def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo) -> Payload:
