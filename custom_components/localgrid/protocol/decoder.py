@@ -63,8 +63,8 @@ _LINE_ENDS = b"\r\n"
 _DOUBLED_FF = b"\xff\xff"
 """How a bridge in telnet mode passes each 0xFF."""
 _DAMAGED = (
-    "ciphered APDU inside a frame that does not end where its length says: bytes lost or "
-    "added on the way (a bridge in telnet mode doubles each 0xFF)"
+    "ciphered APDU inside a frame that does not end where its length says: bytes lost, "
+    "added or changed on the way"
 )
 
 
