@@ -13,6 +13,7 @@ from custom_components.localgrid import meter_connection
 from custom_components.localgrid.meter_connection import (
     SERIAL_CANDIDATES,
     DamagedFrames,
+    MeterProbeError,
     NoTelegram,
     SerialSettings,
     async_probe,
@@ -72,17 +73,26 @@ async def test_probe_of_a_silent_line_stops_early() -> None:
     assert opened == [SERIAL_CANDIDATES[0]]
 
 
-async def test_probe_of_noise_at_every_rate() -> None:
-    """Bytes but never a telegram: every setting is tried, then no_telegram."""
+async def _probe_error(
+    line: dict[SerialSettings | None, bytes], port: str, key: bytes | None
+) -> MeterProbeError:
+    """What a probe that finds no telegram on `line` raises, once it tried every setting."""
     opened: list = []
-    line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50)
     with (
         patch.object(meter_connection, "async_open", _line(line, opened)),
-        pytest.raises(NoTelegram) as err,
+        pytest.raises(MeterProbeError) as err,
     ):
-        await async_probe("rfc2217://bridge:2217", None, None)
+        await async_probe(port, key, None)
     assert opened == list(SERIAL_CANDIDATES)
-    assert err.value.error == "no_telegram"
+    return err.value
+
+
+async def test_probe_of_noise_at_every_rate() -> None:
+    """Bytes but never a telegram: every setting is tried, then no_telegram."""
+    line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50)
+    error = await _probe_error(line, "rfc2217://bridge:2217", None)
+    assert isinstance(error, NoTelegram)
+    assert error.error == "no_telegram"
 
 
 async def test_probe_of_frames_that_all_fail_their_checks() -> None:
@@ -90,15 +100,10 @@ async def test_probe_of_frames_that_all_fail_their_checks() -> None:
     tried, then damaged_frames, not no_telegram and not a wrong key."""
     telegram = MeterSimulator("mbus", seed=2).telegram().data
     damaged = telegram[:30] + b"\x00" + telegram[30:]
-    opened: list = []
     line = dict.fromkeys(SERIAL_CANDIDATES, b"\x00\xff" * 50) | {M_BUS: damaged * 2}
-    with (
-        patch.object(meter_connection, "async_open", _line(line, opened)),
-        pytest.raises(DamagedFrames) as err,
-    ):
-        await async_probe("/dev/ttyUSB0", DEMO_KEY, None)
-    assert opened == list(SERIAL_CANDIDATES)
-    assert err.value.error == "damaged_frames"
+    error = await _probe_error(line, "/dev/ttyUSB0", DEMO_KEY)
+    assert isinstance(error, DamagedFrames)
+    assert error.error == "damaged_frames"
     # Intact frames at a later setting still win.
     line[SERIAL_CANDIDATES[-1]] = telegram
     with patch.object(meter_connection, "async_open", _line(line, [])):

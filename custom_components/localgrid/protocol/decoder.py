@@ -16,6 +16,7 @@ import re
 
 from . import cosem, dsmr_text, hdlc, mbus, p1
 from .axdr import CENTRAL_EUROPE
+from .bridges import TELNET, end_as_received
 from .cosem import DATA_NOTIFICATION
 from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .gbt import GENERAL_BLOCK_TRANSFER, BlockTransfer
@@ -36,8 +37,7 @@ from .security import (
 _LOGGER = logging.getLogger(__name__)
 
 _LETTERS_WITH_PARITY = bytes(
-    byte | (byte.bit_count() & 1) << 7
-    for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    map(p1.with_parity, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 )
 _FRAME_STARTS = (
     rb"\x68([\x00-\xff])\1\x68"  # M-Bus long frame
@@ -60,8 +60,6 @@ _TITLE_HEADER = 2 + 8  # DB 08 <system title>
 _HDLC_HEADER_MAX = 3 + 4 + 4 + 1 + 2  # flag, format, two 4-byte addresses, control, HCS
 _GBT_TAG = bytes((GENERAL_BLOCK_TRANSFER,))
 _LINE_ENDS = b"\r\n"
-_DOUBLED_FF = b"\xff\xff"
-"""How a bridge in telnet mode passes each 0xFF."""
 _DAMAGED = (
     "ciphered APDU inside a frame that does not end where its length says: bytes lost, "
     "added or changed on the way"
@@ -344,18 +342,22 @@ class MeterDecoder:
             raise NotAFrame("a ciphering header inside M-Bus or HDLC frames")
         raw = bytes(buf[start:end])
         ciphered = parse_ciphered(raw)
-        if _telnet_escaped(raw) and not self._authentic(ciphered):
-            # A bridge in telnet mode doubles each 0xFF: the APDU as sent ends later.
-            sent_end = _telnet_end(buf, start, end)
-            if sent_end > len(buf):
-                return None
-            sent = parse_ciphered(bytes(buf[start:sent_end]).replace(_DOUBLED_FF, b"\xff"))
-            if self._authentic(sent):
-                raw = bytes(buf[start:sent_end])
-                out.append(self._decrypted(sent, Framing.RAW, raw))
-                return sent_end
         damaged = start < self._damaged_end
-        result = self._decrypted(ciphered, Framing.RAW, raw, damaged)
+        try:
+            decrypted = self._decryptor.decrypt(ciphered)
+        except CipherError as err:
+            if err.kind is FailureKind.WRONG_KEY and _telnet_escaped(raw):
+                # A bridge in telnet mode doubles each 0xFF: the APDU as sent ends later.
+                sent_end = end_as_received(buf, start, end, TELNET[0])
+                if sent_end > len(buf):
+                    return None
+                sent = parse_ciphered(bytes(buf[start:sent_end]).replace(*TELNET))
+                if self._authentic(sent):
+                    out.append(self._decrypted(sent, Framing.RAW, bytes(buf[start:sent_end])))
+                    return sent_end
+            out.append(self._cipher_failure(err, Framing.RAW, raw, damaged))
+            return start + 1
+        result = self._decoded(ciphered, decrypted, Framing.RAW, raw, damaged)
         out.append(result)
         # Nothing but the tag vouches for the length: after a failure, look for the next
         # telegram inside the rejected bytes too.
@@ -436,11 +438,29 @@ class MeterDecoder:
         """`damaged`: read on its own from inside a frame that did not end where its length
         says, so a failure is put down to the frame, not to the key."""
         try:
-            plaintext, authenticated = self._decryptor.decrypt(ciphered)
+            decrypted = self._decryptor.decrypt(ciphered)
         except CipherError as err:
-            if damaged and err.kind is FailureKind.WRONG_KEY:
-                return self._fail(FailureKind.CORRUPT, _DAMAGED, framing, raw)
-            return self._fail(err.kind, str(err), framing, raw)
+            return self._cipher_failure(err, framing, raw, damaged)
+        return self._decoded(ciphered, decrypted, framing, raw, damaged)
+
+    def _cipher_failure(
+        self, err: CipherError, framing: Framing, raw: bytes, damaged: bool
+    ) -> DecodeFailure:
+        if damaged and err.kind is FailureKind.WRONG_KEY:
+            return self._fail(FailureKind.CORRUPT, _DAMAGED, framing, raw)
+        return self._fail(err.kind, str(err), framing, raw)
+
+    def _decoded(
+        self,
+        ciphered: Ciphered,
+        decrypted: tuple[bytes, bool],
+        framing: Framing,
+        raw: bytes,
+        damaged: bool,
+    ) -> Result:
+        """The telegram of an APDU decrypted to (plaintext, authenticated), or why it is
+        none (see `_decrypted`)."""
+        plaintext, authenticated = decrypted
         # A P1 text telegram; a Smarty simulator's opens with a line end.
         text = plaintext.lstrip(_LINE_ENDS)[:1] == b"/"
         payload: Payload
@@ -539,18 +559,8 @@ def _holds_frame(buf: bytearray, start: int, end: int) -> bool:
 def _telnet_escaped(raw: bytes) -> bool:
     """Whether every 0xFF in `raw` is doubled (and there is one), as a bridge in telnet
     mode passes them: random ciphertext has lone ones."""
-    return _DOUBLED_FF in raw and b"\xff" not in raw.replace(_DOUBLED_FF, b"")
-
-
-def _telnet_end(buf: bytearray, start: int, end: int) -> int:
-    """Index after the APDU at `start` that ends at `end` as sent, when a bridge in telnet
-    mode doubled each 0xFF in it."""
-    received_end = end
-    while True:  # each doubled 0xFF moves the end by one
-        moved = end + buf.count(_DOUBLED_FF, start, received_end)
-        if moved == received_end:
-            return received_end
-        received_end = moved
+    doubled, sent = TELNET
+    return doubled in raw and sent not in raw.replace(doubled, b"")
 
 
 def _decode_p1_plaintext(plaintext: bytes, zone: tzinfo) -> Payload:

@@ -12,6 +12,7 @@ from binascii import crc_hqx
 from dataclasses import dataclass
 import re
 
+from .bridges import TELNET, TEXT_MODE, end_as_received
 from .crc import BIT_REVERSED, crc16_x25, x25_value
 from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .reassembly import Reassembly
@@ -70,6 +71,7 @@ _WHOLE_HEADER = re.compile(
     rb"[\xa0-\xaf][\x00-\xff](?:[" + _EVEN + rb"]{0,3}[" + _ODD + rb"]){2}[\x00-\xff]",
     re.DOTALL,
 )
+_NO_CLOSING_FLAG = "HDLC frame has no closing flag where its length says"
 _X25_RESIDUE = 0x1D0F
 """crc_hqx of bit-reversed bytes followed by their CRC-16/X.25 (little-endian)."""
 
@@ -105,14 +107,14 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         if has_info and crc16_x25(buf[body:header_end]) != hcs:
             crlf = _crlf_header(buf, body)
             if crlf is False:
-                telnet = _header_as_sent(buf, body, *_TELNET)
+                telnet = _header_as_sent(buf, body, *TELNET)
                 if telnet:
                     return _telnet_frame(buf, start, close)
                 if telnet is None:
                     return None  # a few more bytes tell
                 raise NotAFrame("HDLC header check failed")
             if crlf:  # its length as received may be wrong too (0x0A as CR LF)
-                return _translated_frame(buf, start)
+                return _translated_frame(buf, start, *TEXT_MODE)
         return None
     if buf[close] != FLAG:
         # Only a header that passes its check, as received or without its CRs, is worth
@@ -121,23 +123,22 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
         if (header_ok and b"\r\n" in buf[body : close + 1]) or (
             has_info and _crlf_header(buf, body) is not False
         ):
-            return _translated_frame(buf, start)
+            return _translated_frame(buf, start, *TEXT_MODE)
         if has_info and (
-            (header_ok and _TELNET[0] in buf[body : close + 1])
-            or _header_as_sent(buf, body, *_TELNET)
+            (header_ok and TELNET[0] in buf[body : close + 1])
+            or _header_as_sent(buf, body, *TELNET)
         ):
             return _telnet_frame(buf, start, close)
-        message = "HDLC frame has no closing flag where its length says"
         if has_info and header_ok:
-            raise LengthMismatch(message, close + 1)
-        raise NotAFrame(message)
+            raise LengthMismatch(_NO_CLOSING_FLAG, close + 1)
+        raise NotAFrame(_NO_CLOSING_FLAG)
     # Both checks from one bit-reversed copy: the HCS covers a prefix of the FCS' bytes.
     reflected = buf[body:fcs_at].translate(BIT_REVERSED)
     hcs_ok = not has_info or x25_value(crc_hqx(reflected[: header_end - body], 0xFFFF)) == hcs
     if x25_value(crc_hqx(reflected, 0xFFFF)) != buf[fcs_at] | buf[fcs_at + 1] << 8:
         if b"\r\n" in buf[body:close]:
             try:
-                translated = _translated_frame(buf, start)
+                translated = _translated_frame(buf, start, *TEXT_MODE)
             except ValueError:
                 translated = None  # not that: the frame as received failed its check
             if translated is not None:
@@ -152,7 +153,7 @@ def _checked_frame(buf: bytes | bytearray, start: int) -> HdlcFrame | None:
 
 
 def _translated_frame(
-    buf: bytes | bytearray, start: int, received_as: bytes = b"\r\n", sent_as: bytes = b"\n"
+    buf: bytes | bytearray, start: int, received_as: bytes, sent_as: bytes
 ) -> HdlcFrame | None:
     """The frame at `start` as sent, when a bridge wrote every `sent_as` byte as
     `received_as`: 0x0A as 0x0D 0x0A by default, or 0xFF as 0xFF 0xFF.
@@ -168,18 +169,12 @@ def _translated_frame(
         return None
     sent_format = bytes(buf[body : body + 3]).replace(received_as, sent_as)
     length = (sent_format[0] & 0x07) << 8 | sent_format[1]
-    close = body + length
-    end = close
-    while True:  # each inserted byte moves the flag by one (a pair may end at the flag)
-        moved = close + buf.count(received_as, body, end + 1)
-        if moved == end:
-            break
-        end = moved
+    end = end_as_received(buf, body, body + length, received_as)
     if len(buf) <= end:
         return None
     sent = bytes(buf[body:end]).replace(received_as, sent_as)
     if buf[end] != FLAG or len(sent) != length:
-        raise NotAFrame("HDLC frame has no closing flag where its length says")
+        raise NotAFrame(_NO_CLOSING_FLAG)
     header_end = _header_end(sent, 2, length - 2)
     if header_end is None:  # pragma: no cover - `sent` holds the whole frame
         return None
@@ -195,19 +190,14 @@ def _translated_frame(
     return HdlcFrame(end, bool(sent[0] & _SEGMENTED), sent[header_end - 1], info, raw)
 
 
-_TELNET = (b"\xff\xff", b"\xff")
-"""How a bridge in telnet mode passes a 0xFF, and the byte the meter sent."""
-
-
 def _telnet_frame(buf: bytes | bytearray, start: int, close: int) -> HdlcFrame | None:
     """The frame at `start` (whose header is a frame's), read as sent through a bridge in
     telnet mode; LengthMismatch when it does not pass its checks that way either (it
     should have closed at `close`)."""
     try:
-        return _translated_frame(buf, start, *_TELNET)
+        return _translated_frame(buf, start, *TELNET)
     except NotAFrame:
-        message = "HDLC frame has no closing flag where its length says"
-        raise LengthMismatch(message, close + 1) from None
+        raise LengthMismatch(_NO_CLOSING_FLAG, close + 1) from None
 
 
 _HEADER_MAX = 2 + 2 * _MAX_ADDRESS + 1 + 2  # format, addresses, control, HCS
@@ -217,7 +207,7 @@ def _crlf_header(buf: bytes | bytearray, body: int) -> bool | None:
     """Whether the header at `body`, with each CR before an LF removed, passes its HCS
     (a bridge that writes 0x0A as CR LF, see `_translated_frame`); None until enough of
     it has arrived to tell."""
-    return _header_as_sent(buf, body, b"\r\n", b"\n")
+    return _header_as_sent(buf, body, *TEXT_MODE)
 
 
 def _header_as_sent(

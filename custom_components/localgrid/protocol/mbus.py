@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bridges import TELNET, end_as_received
 from .errors import ChecksumError, LengthMismatch, NotAFrame
 from .reassembly import Reassembly, ReassemblyError
 
@@ -48,10 +49,10 @@ def read_frame(buf: bytes | bytearray, start: int) -> MbusFrame | None:
         return None
     body = start + _HEADER
     if buf[end - 1] != STOP:
-        if _DOUBLED_FF in buf[body:end]:
+        if TELNET[0] in buf[body:end]:
             return _telnet_frame(buf, start, end)
         # The length twice between two 0x68 hardly ever occurs by chance.
-        raise LengthMismatch("M-Bus frame has no stop byte where its length says", end)
+        raise LengthMismatch(_NO_STOP_BYTE, end)
     if sum(buf[body : end - 2]) & 0xFF != buf[end - 2]:
         # Length twice and the stop byte in place: only the content is corrupt.
         raise ChecksumError("M-Bus checksum mismatch", end, end)
@@ -60,25 +61,19 @@ def read_frame(buf: bytes | bytearray, start: int) -> MbusFrame | None:
     return MbusFrame(end, buf[body + 2], bytes(buf[body + 5 : end - 2]))
 
 
-_DOUBLED_FF = b"\xff\xff"
-"""How a bridge in telnet mode passes each 0xFF."""
+_NO_STOP_BYTE = "M-Bus frame has no stop byte where its length says"
 
 
 def _telnet_frame(buf: bytes | bytearray, start: int, end: int) -> MbusFrame | None:
     """The frame at `start` read as sent through a bridge in telnet mode, which doubled
     each 0xFF after its header: its stop byte and checksum must hold that way (`end`:
     where its length says it ends); None while its last bytes are still arriving."""
-    received_end = end
-    while True:  # each doubled 0xFF moves the end by one (the stop byte is never one)
-        moved = end + buf.count(_DOUBLED_FF, start + _HEADER, received_end)
-        if moved == received_end:
-            break
-        received_end = moved
+    received_end = end_as_received(buf, start + _HEADER, end, TELNET[0])
     if len(buf) < received_end:
         return None
-    sent = bytes(buf[start:received_end]).replace(_DOUBLED_FF, b"\xff")
+    sent = bytes(buf[start:received_end]).replace(*TELNET)
     if len(sent) != end - start or sent[-1] != STOP or sum(sent[_HEADER:-2]) & 0xFF != sent[-2]:
-        raise LengthMismatch("M-Bus frame has no stop byte where its length says", end)
+        raise LengthMismatch(_NO_STOP_BYTE, end)
     if len(sent) < _HEADER + _MIN_LENGTH + 2:
         raise NotAFrame("M-Bus frame too short for a DLMS transport header")
     return MbusFrame(received_end, sent[_HEADER + 2], sent[_HEADER + 5 : -2])

@@ -12,8 +12,15 @@ from .crc import crc16_arc
 from .errors import ChecksumError, NotAFrame
 
 START = 0x2F  # '/'
-START_WITH_PARITY = 0xAF
-"""'/' with its even-parity bit: a 7E1 line (DSMR 2.2/3.0) read by a bridge set to 8N1."""
+
+
+def with_parity(byte: int) -> int:
+    """The byte as a 7E1 line (DSMR 2.2/3.0) read by a bridge set to 8N1 passes it: with
+    its even-parity bit as bit 7."""
+    return byte | (byte.bit_count() & 1) << 7
+
+
+START_WITH_PARITY = with_parity(START)  # 0xAF
 _END = 0x21  # '!'
 _CRC_DIGITS = 4
 MAX_TELEGRAM = 8192
